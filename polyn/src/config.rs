@@ -1,0 +1,349 @@
+//! [`Config`]: who this service is (domain, source root) and where NATS is.
+
+use crate::{Error, Event, naming};
+
+/// The default schema store bucket.
+const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
+
+/// A validated Polyn configuration.
+///
+/// `domain` (reverse DNS, e.g. `com.acme`) prefixes every event `type`;
+/// `source_root` (e.g. `user.backend`) names this service in every event
+/// `source` and every consumer name. Both must follow the source-name rule
+/// and are checked when the configuration is built, so a bad value is an
+/// error at start-up rather than a failure later.
+///
+/// ```
+/// let config = polyn::Config::builder()
+///     .domain("com.test")
+///     .source_root("user.backend")
+///     .server("nats://127.0.0.1:4222")
+///     .build()?;
+/// assert_eq!(config.full_source(Some("orders"))?, "com:test:user:backend:orders");
+///
+/// let err = polyn::Config::builder().domain("com.my_app").source_root("svc").build().unwrap_err();
+/// assert!(err.to_string().contains("You must configure the `domain` for Polyn"));
+/// # Ok::<(), polyn::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    domain: String,
+    source_root: String,
+    servers: Vec<String>,
+    schema_bucket: String,
+}
+
+/// Builds a [`Config`]; see [`Config::builder`].
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ConfigBuilder {
+    domain: Option<String>,
+    source_root: Option<String>,
+    servers: Vec<String>,
+    schema_bucket: Option<String>,
+}
+
+impl ConfigBuilder {
+    /// The reverse-DNS domain of the organisation, e.g. `com.acme`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The name of this service, e.g. `user.backend`.
+    pub fn source_root(mut self, source_root: impl Into<String>) -> Self {
+        self.source_root = Some(source_root.into());
+        self
+    }
+
+    /// Adds a NATS server URL (call again for a cluster). Defaults to none,
+    /// meaning `nats://127.0.0.1:4222` when a client connects.
+    pub fn server(mut self, url: impl Into<String>) -> Self {
+        self.servers.push(url.into());
+        self
+    }
+
+    /// The KV bucket of the schema store (default `POLYN_SCHEMAS`).
+    pub fn schema_bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.schema_bucket = Some(bucket.into());
+        self
+    }
+
+    /// Checks every value and builds the configuration.
+    pub fn build(self) -> Result<Config, Error> {
+        let domain = check_setting("domain", "POLYN_DOMAIN", self.domain, "It must")?;
+        let source_root = check_setting(
+            "source_root",
+            "POLYN_SOURCE_ROOT",
+            self.source_root,
+            "Event source must",
+        )?;
+        let schema_bucket = self
+            .schema_bucket
+            .unwrap_or_else(|| DEFAULT_SCHEMA_BUCKET.to_owned());
+        let bucket_ok = !schema_bucket.is_empty()
+            && schema_bucket
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !bucket_ok {
+            return Err(Error::InvalidConfig {
+                message: format!(
+                    "the schema bucket name {schema_bucket:?} is not a valid KV bucket name; \
+                     use letters, digits, `_` and `-` (the default is `{DEFAULT_SCHEMA_BUCKET}`)"
+                ),
+            });
+        }
+        for server in &self.servers {
+            if server.trim().is_empty() || server.contains(char::is_whitespace) {
+                return Err(Error::InvalidConfig {
+                    message: format!(
+                        "the NATS server URL {server:?} is empty or contains whitespace; \
+                         give URLs like `nats://host:4222`, comma-separated in NATS_URL"
+                    ),
+                });
+            }
+        }
+        Ok(Config {
+            domain,
+            source_root,
+            servers: self.servers,
+            schema_bucket,
+        })
+    }
+}
+
+fn check_setting(
+    setting: &str,
+    variable: &str,
+    value: Option<String>,
+    lead: &str,
+) -> Result<String, Error> {
+    match value {
+        Some(value) if naming::is_source_name(&value) => Ok(value),
+        other => Err(Error::InvalidConfig {
+            message: format!(
+                "You must configure the `{setting}` for Polyn. {lead} be lowercase, alphanumeric \
+                 and dot/colon separated, got {}; set it with `Config::builder().{setting}(..)` \
+                 or the {variable} environment variable",
+                match &other {
+                    Some(value) => format!("{value:?}"),
+                    None => "nothing".to_owned(),
+                }
+            ),
+        }),
+    }
+}
+
+impl Config {
+    /// Starts a [`ConfigBuilder`].
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads the configuration from the environment:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `POLYN_DOMAIN` | domain, e.g. `com.acme` | required |
+    /// | `POLYN_SOURCE_ROOT` | source root, e.g. `user.backend` | required |
+    /// | `NATS_URL` | comma-separated server URLs | `nats://127.0.0.1:4222` |
+    /// | `POLYN_SCHEMA_BUCKET` | schema store bucket | `POLYN_SCHEMAS` |
+    ///
+    /// ```no_run
+    /// let config = polyn::Config::from_env()?;
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Config, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables through `lookup`.
+    ///
+    /// ```
+    /// let vars = [("POLYN_DOMAIN", "com.test"), ("POLYN_SOURCE_ROOT", "user.backend"),
+    ///             ("NATS_URL", "nats://a:4222, nats://b:4222")];
+    /// let config = polyn::Config::from_lookup(|name| {
+    ///     vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    /// })?;
+    /// assert_eq!(config.servers(), ["nats://a:4222", "nats://b:4222"]);
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let mut builder = Config::builder();
+        builder.domain = lookup("POLYN_DOMAIN");
+        builder.source_root = lookup("POLYN_SOURCE_ROOT");
+        builder.schema_bucket = lookup("POLYN_SCHEMA_BUCKET");
+        if let Some(urls) = lookup("NATS_URL") {
+            builder.servers = urls
+                .split(',')
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        builder.build()
+    }
+
+    /// The domain, e.g. `com.test`.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The source root, e.g. `user.backend`.
+    pub fn source_root(&self) -> &str {
+        &self.source_root
+    }
+
+    /// The NATS server URLs (empty: the local default).
+    pub fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// The schema store bucket.
+    pub fn schema_bucket(&self) -> &str {
+        &self.schema_bucket
+    }
+
+    /// The full CloudEvent `type` of a message; see [`naming::full_type`].
+    pub fn full_type(&self, name: &str) -> Result<String, Error> {
+        naming::full_type(&self.domain, name)
+    }
+
+    /// The full CloudEvent `source`; see [`naming::full_source`].
+    pub fn full_source(&self, source: Option<&str>) -> Result<String, Error> {
+        naming::full_source(&self.domain, &self.source_root, source)
+    }
+
+    /// The conventional durable consumer name; see [`naming::consumer_name`].
+    ///
+    /// ```
+    /// let config = polyn::Config::builder().domain("com.test").source_root("user.backend").build()?;
+    /// assert_eq!(config.consumer_name("foo.bar.v1", None)?, "user_backend_foo_bar_v1");
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn consumer_name(&self, name: &str, source: Option<&str>) -> Result<String, Error> {
+        naming::consumer_name(&self.domain, &self.source_root, name, source)
+    }
+
+    /// The domain-less message name of a `type`; see [`naming::trim_domain_prefix`].
+    pub fn message_name<'a>(&self, event_type: &'a str) -> &'a str {
+        naming::trim_domain_prefix(&self.domain, event_type)
+    }
+
+    /// A new event for the message `name` from this service, with Polyn's
+    /// send defaults (see [`Event::new`]).
+    ///
+    /// ```
+    /// let config = polyn::Config::builder().domain("com.test").source_root("user.backend").build()?;
+    /// let event = config.event("user.created.v1", serde_json::json!({"name": "Mary"}))?;
+    /// assert_eq!(event.event_type(), "com.test.user.created.v1");
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn event<T>(&self, name: &str, data: T) -> Result<Event<T>, Error> {
+        self.event_from(name, None, data)
+    }
+
+    /// Like [`Config::event`], with a `source` appended to the source root.
+    ///
+    /// ```
+    /// let config = polyn::Config::builder().domain("com.test").source_root("user.backend").build()?;
+    /// let event = config.event_from("user.created.v1", Some("orders"), ())?;
+    /// assert_eq!(event.source(), "com:test:user:backend:orders");
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn event_from<T>(
+        &self,
+        name: &str,
+        source: Option<&str>,
+        data: T,
+    ) -> Result<Event<T>, Error> {
+        Ok(Event::new(
+            self.full_type(name)?,
+            self.full_source(source)?,
+            data,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn from_lookup_reads_every_variable() {
+        let config = Config::from_lookup(lookup(&[
+            ("POLYN_DOMAIN", "com.test"),
+            ("POLYN_SOURCE_ROOT", "user.backend"),
+            ("NATS_URL", "nats://a:1,nats://b:2"),
+            ("POLYN_SCHEMA_BUCKET", "POLYN_TEST_STORE"),
+        ]))
+        .unwrap();
+        assert_eq!(config.domain(), "com.test");
+        assert_eq!(config.source_root(), "user.backend");
+        assert_eq!(config.servers(), ["nats://a:1", "nats://b:2"]);
+        assert_eq!(config.schema_bucket(), "POLYN_TEST_STORE");
+    }
+
+    #[test]
+    fn missing_and_bad_values_are_clear_errors() {
+        let err = Config::from_lookup(lookup(&[("POLYN_SOURCE_ROOT", "svc")])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("You must configure the `domain` for Polyn"),
+            "{text}"
+        );
+        assert!(text.contains("got nothing"), "{text}");
+        assert!(text.contains("POLYN_DOMAIN"), "{text}");
+
+        let err = Config::builder()
+            .domain("com.test")
+            .source_root("User Backend")
+            .build()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("You must configure the `source_root` for Polyn. Event source must be lowercase, alphanumeric and dot/colon separated, got \"User Backend\""),
+            "{text}"
+        );
+
+        let err = Config::builder()
+            .domain("com.test")
+            .source_root("svc")
+            .schema_bucket("BAD.BUCKET")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("BAD.BUCKET"));
+
+        let err = Config::builder()
+            .domain("com.test")
+            .source_root("svc")
+            .server("nats://a b")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("nats://a b"));
+    }
+
+    #[test]
+    fn events_get_type_and_source() {
+        let config = Config::builder()
+            .domain("com.test")
+            .source_root("user.backend")
+            .build()
+            .unwrap();
+        let event = config
+            .event_from("user.created.v1", Some("orders.new"), 1)
+            .unwrap();
+        assert_eq!(event.event_type(), "com.test.user.created.v1");
+        assert_eq!(event.source(), "com:test:user:backend:orders:new");
+        assert!(config.event("Bad Name", 1).is_err());
+        assert!(config.event_from("a.v1", Some("bad source"), 1).is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! The one error type of the Polyn runtime.
+
+use crate::validation::ValidationError;
+
+/// Everything that can go wrong in Polyn.
+///
+/// Each message says what was wrong and what to do about it. Where the Polyn
+/// protocol mandates a text (a missing schema store, a missing schema, an
+/// undecodable message, a missing consumer) that text is used verbatim.
+///
+/// ```
+/// let err = polyn::naming::validate_message_name("Bad Name").unwrap_err();
+/// assert!(matches!(err, polyn::Error::InvalidMessageName { .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A message name broke the naming rule (`user.created.v1`).
+    #[error(
+        "Event names must be lowercase, alphanumeric and dot separated, got {name:?}; \
+         use lowercase letters and digits in dot-separated tokens, e.g. `user.created.v1`"
+    )]
+    InvalidMessageName {
+        /// The rejected name.
+        name: String,
+    },
+
+    /// A source name (or source root) broke the naming rule.
+    #[error("Event source must be lowercase, alphanumeric and dot/colon separated, got {name}")]
+    InvalidSourceName {
+        /// The rejected source.
+        name: String,
+    },
+
+    /// The value of a schema's `identity` property cannot be a subject token.
+    #[error(
+        "the identity value {value:?} of a `{name}` event cannot be used as a NATS subject token; \
+         identity values must be non-empty and contain no `.`, `*`, `>` or whitespace"
+    )]
+    InvalidIdentity {
+        /// The message name.
+        name: String,
+        /// The rejected identity value.
+        value: String,
+    },
+
+    /// A configuration value was missing or malformed.
+    #[error("invalid Polyn configuration: {message}")]
+    InvalidConfig {
+        /// What was wrong and how to fix it.
+        message: String,
+    },
+
+    /// An event (or its payload) did not pass validation.
+    #[error(transparent)]
+    Validation(#[from] Box<ValidationError>),
+
+    /// The bytes received were not a JSON document. Protocol-mandated text.
+    #[error("Polyn was unable to decode the following message: \n{message}\n{reason}")]
+    Decode {
+        /// The message as received (lossy UTF-8).
+        message: String,
+        /// Why it could not be decoded, with line and column.
+        reason: String,
+    },
+
+    /// A valid event could not be turned into the requested Rust type.
+    #[error(
+        "the `data` of event {id} ({event_type}) does not fit the Rust type `{rust_type}`: {reason}; \
+         regenerate the types from the `schemas` codebase so they match the schema"
+    )]
+    DataType {
+        /// The event id.
+        id: String,
+        /// The event `type`.
+        event_type: String,
+        /// The Rust type asked for.
+        rust_type: &'static str,
+        /// The serde error.
+        reason: String,
+    },
+
+    /// An event could not be encoded as JSON (a `Serialize` impl failed).
+    #[error("event {id} could not be encoded as JSON: {reason}")]
+    Encode {
+        /// The event id.
+        id: String,
+        /// The serde error.
+        reason: String,
+    },
+
+    /// A payload schema could not be compiled.
+    #[error(
+        "Schemas must be valid JSONSchema documents, got an invalid schema for `{name}`: {reason}"
+    )]
+    InvalidSchema {
+        /// The message name the schema belongs to.
+        name: String,
+        /// What the JSON Schema compiler reported.
+        reason: String,
+    },
+
+    /// The schema for a message is not in the schema store. Protocol-mandated text.
+    #[error(
+        "Schema for {name} does not exist. Make sure it's been added to your `schemas` codebase \
+         and has been loaded into the schema store on your NATS server"
+    )]
+    SchemaNotFound {
+        /// The message name that has no schema.
+        name: String,
+    },
+
+    /// The schema store's KV bucket does not exist. Protocol-mandated text.
+    #[error(
+        "The Schema Store has not been setup on your NATS server. Make sure you use the Polyn CLI \
+         to create it (looked for the KV bucket `{bucket}`)"
+    )]
+    SchemaStoreNotFound {
+        /// The bucket looked for.
+        bucket: String,
+    },
+
+    /// The durable consumer a subscriber binds to does not exist. Protocol-mandated text.
+    #[error(
+        "Consumer {name} does not exist. Use polyn-cli to create it before attempting to subscribe \
+         (looked in stream `{stream}`)"
+    )]
+    ConsumerNotFound {
+        /// The consumer name.
+        name: String,
+        /// The stream searched.
+        stream: String,
+    },
+
+    /// No stream captures the subject of a message.
+    #[error(
+        "Could not find any streams for type {subject}; create a stream whose subjects include \
+         `{subject}` (Polyn never creates streams itself)"
+    )]
+    StreamNotFound {
+        /// The subject no stream captures.
+        subject: String,
+    },
+}
+
+impl From<ValidationError> for Error {
+    fn from(error: ValidationError) -> Self {
+        Error::Validation(Box::new(error))
+    }
+}
