@@ -1,6 +1,8 @@
 //! [`Config`]: who this service is (domain, source root) and where NATS is.
 
-use crate::{Error, Event, naming};
+use std::path::PathBuf;
+
+use crate::{Auth, Error, Event, Secret, Tls, naming};
 
 /// The default schema store bucket.
 const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
@@ -31,6 +33,9 @@ pub struct Config {
     source_root: String,
     servers: Vec<String>,
     schema_bucket: String,
+    auth: Auth,
+    tls: Tls,
+    name: Option<String>,
 }
 
 /// Builds a [`Config`]; see [`Config::builder`].
@@ -41,6 +46,9 @@ pub struct ConfigBuilder {
     source_root: Option<String>,
     servers: Vec<String>,
     schema_bucket: Option<String>,
+    auth: Auth,
+    tls: Tls,
+    name: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -66,6 +74,24 @@ impl ConfigBuilder {
     /// The KV bucket of the schema store (default `POLYN_SCHEMAS`).
     pub fn schema_bucket(mut self, bucket: impl Into<String>) -> Self {
         self.schema_bucket = Some(bucket.into());
+        self
+    }
+
+    /// How to authenticate (default: no credentials).
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// TLS settings (default: TLS when the server asks for it).
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The connection name shown by the server's monitoring (default: the source root).
+    pub fn connection_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 
@@ -108,6 +134,9 @@ impl ConfigBuilder {
             source_root,
             servers: self.servers,
             schema_bucket,
+            auth: self.auth,
+            tls: self.tls,
+            name: self.name,
         })
     }
 }
@@ -148,6 +177,15 @@ impl Config {
     /// | `POLYN_SOURCE_ROOT` | source root, e.g. `user.backend` | required |
     /// | `NATS_URL` | comma-separated server URLs | `nats://127.0.0.1:4222` |
     /// | `POLYN_SCHEMA_BUCKET` | schema store bucket | `POLYN_SCHEMAS` |
+    /// | `NATS_USER`, `NATS_PASSWORD` | user and password | none |
+    /// | `NATS_TOKEN` | token | none |
+    /// | `NATS_NKEY_SEED` | NKey seed | none |
+    /// | `NATS_CREDS` | path of a `.creds` file | none |
+    /// | `NATS_TLS_REQUIRED` | `true` to require TLS | `false` |
+    /// | `NATS_TLS_CA` | PEM file of trusted roots | none |
+    /// | `NATS_TLS_CERT`, `NATS_TLS_KEY` | client certificate and key | none |
+    ///
+    /// At most one way to authenticate may be set.
     ///
     /// ```no_run
     /// let config = polyn::Config::from_env()?;
@@ -173,6 +211,50 @@ impl Config {
         builder.domain = lookup("POLYN_DOMAIN");
         builder.source_root = lookup("POLYN_SOURCE_ROOT");
         builder.schema_bucket = lookup("POLYN_SCHEMA_BUCKET");
+        let mut auths = Vec::new();
+        match (lookup("NATS_USER"), lookup("NATS_PASSWORD")) {
+            (Some(user), Some(password)) => auths.push(Auth::UserPassword {
+                user,
+                password: Secret::new(password),
+            }),
+            (None, None) => {}
+            _ => {
+                return Err(Error::InvalidConfig {
+                    message: "NATS_USER and NATS_PASSWORD must be set together".to_owned(),
+                });
+            }
+        }
+        if let Some(token) = lookup("NATS_TOKEN") {
+            auths.push(Auth::Token(Secret::new(token)));
+        }
+        if let Some(seed) = lookup("NATS_NKEY_SEED") {
+            auths.push(Auth::NKey(Secret::new(seed)));
+        }
+        if let Some(path) = lookup("NATS_CREDS") {
+            auths.push(Auth::CredentialsFile(PathBuf::from(path)));
+        }
+        if auths.len() > 1 {
+            return Err(Error::InvalidConfig {
+                message: "more than one of NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED \
+                          and NATS_CREDS is set; choose one way to authenticate"
+                    .to_owned(),
+            });
+        }
+        builder.auth = auths.pop().unwrap_or_default();
+        builder.tls.required = matches!(
+            lookup("NATS_TLS_REQUIRED").as_deref(),
+            Some("1" | "true" | "yes")
+        );
+        builder.tls.ca_file = lookup("NATS_TLS_CA").map(PathBuf::from);
+        builder.tls.client_cert = match (lookup("NATS_TLS_CERT"), lookup("NATS_TLS_KEY")) {
+            (Some(cert), Some(key)) => Some((cert.into(), key.into())),
+            (None, None) => None,
+            _ => {
+                return Err(Error::InvalidConfig {
+                    message: "NATS_TLS_CERT and NATS_TLS_KEY must be set together".to_owned(),
+                });
+            }
+        };
         if let Some(urls) = lookup("NATS_URL") {
             builder.servers = urls
                 .split(',')
@@ -202,6 +284,21 @@ impl Config {
     /// The schema store bucket.
     pub fn schema_bucket(&self) -> &str {
         &self.schema_bucket
+    }
+
+    /// How the client authenticates.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// TLS settings.
+    pub fn tls(&self) -> &Tls {
+        &self.tls
+    }
+
+    /// The connection name given to the server.
+    pub fn connection_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.source_root)
     }
 
     /// The full CloudEvent `type` of a message; see [`naming::full_type`].
@@ -329,6 +426,42 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("nats://a b"));
+    }
+
+    #[test]
+    fn credentials_come_from_the_environment_and_stay_hidden() {
+        let config = Config::from_lookup(lookup(&[
+            ("POLYN_DOMAIN", "com.test"),
+            ("POLYN_SOURCE_ROOT", "svc"),
+            ("NATS_USER", "app"),
+            ("NATS_PASSWORD", "hunter2"),
+            ("NATS_TLS_CA", "/etc/ca.pem"),
+        ]))
+        .unwrap();
+        assert!(matches!(config.auth(), Auth::UserPassword { user, .. } if user == "app"));
+        assert_eq!(
+            config.tls().ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+
+        let err = Config::from_lookup(lookup(&[
+            ("POLYN_DOMAIN", "com.test"),
+            ("POLYN_SOURCE_ROOT", "svc"),
+            ("NATS_TOKEN", "t0k3n"),
+            ("NATS_CREDS", "/x.creds"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("choose one way"), "{err}");
+        assert!(!err.to_string().contains("t0k3n"));
+        assert!(
+            Config::from_lookup(lookup(&[
+                ("POLYN_DOMAIN", "com.test"),
+                ("POLYN_SOURCE_ROOT", "svc"),
+                ("NATS_PASSWORD", "x"),
+            ]))
+            .is_err()
+        );
     }
 
     #[test]

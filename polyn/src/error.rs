@@ -132,6 +132,79 @@ pub enum Error {
         stream: String,
     },
 
+    /// Connecting to NATS failed.
+    #[error(
+        "could not connect to NATS at {servers}: {source}; check that the server runs and that \
+         NATS_URL and the credentials are right"
+    )]
+    Connect {
+        /// The servers tried.
+        servers: String,
+        /// What `async-nats` reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A NATS operation failed.
+    #[error("NATS error while {operation}: {source}")]
+    Nats {
+        /// What Polyn was doing, naming the subject, stream or consumer.
+        operation: String,
+        /// What `async-nats` reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A request got no reply in time.
+    #[error(
+        "request for {name} timed out after {timeout:?} without a reply; is a service answering \
+         on `{subject}`?"
+    )]
+    Timeout {
+        /// The message name of the request.
+        name: String,
+        /// The subject the request went to.
+        subject: String,
+        /// How long Polyn waited.
+        timeout: std::time::Duration,
+    },
+
+    /// A request found nobody subscribed to its subject.
+    #[error("request for {name} has no responders: nothing subscribes to `{subject}`")]
+    NoResponders {
+        /// The message name of the request.
+        name: String,
+        /// The subject the request went to.
+        subject: String,
+    },
+
+    /// A message of one type arrived where another was expected.
+    #[error(
+        "expected a `{expected}` event but received event {id} of type `{received}`; check the \
+         subject the sender used"
+    )]
+    UnexpectedEvent {
+        /// The message name expected.
+        expected: String,
+        /// The `type` received.
+        received: String,
+        /// The id of the event received.
+        id: String,
+    },
+
+    /// A reply was asked for a message that carried no reply subject.
+    #[error(
+        "event {id} was not sent as a request (it has no reply subject), so it cannot be answered"
+    )]
+    NoReplySubject {
+        /// The id of the event.
+        id: String,
+    },
+
+    /// The client has been closed or shut down.
+    #[error("the Polyn client is closed")]
+    Closed,
+
     /// No stream captures the subject of a message.
     #[error(
         "Could not find any streams for type {subject}; create a stream whose subjects include \
@@ -141,6 +214,19 @@ pub enum Error {
         /// The subject no stream captures.
         subject: String,
     },
+}
+
+impl Error {
+    /// Wraps a NATS error with what Polyn was doing.
+    pub(crate) fn nats(
+        operation: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Nats {
+            operation: operation.into(),
+            source: source.into(),
+        }
+    }
 }
 
 impl From<ValidationError> for Error {

@@ -6,7 +6,9 @@
 //! Every message is a CloudEvents 1.0 JSON envelope ([`Event`]) whose `data`
 //! is validated against the message's JSON Schema, kept in the NATS KV bucket
 //! `POLYN_SCHEMAS`. Names, sources, subjects and consumer names follow the
-//! shared [`naming`] rules.
+//! shared [`naming`] rules. A [`Client`] publishes (awaiting the JetStream
+//! acknowledgement, or pipelined), requests and replies, subscribes, and runs
+//! pull [`Consumer`]s with bounded concurrency and graceful shutdown.
 //!
 //! ```
 //! use polyn::{Config, Schema, Schemas, validate_event};
@@ -24,17 +26,38 @@
 //! # Ok::<(), polyn::Error>(())
 //! ```
 
+mod client;
 mod config;
+mod consumer;
+mod credentials;
 mod error;
 mod event;
+mod event_type;
 pub mod naming;
+mod outcome;
+mod publish;
+mod received;
 mod schema;
+mod schema_store;
+mod subscriber;
+mod transport;
 mod validation;
 
+pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
 pub use config::{Config, ConfigBuilder};
+pub use consumer::{
+    Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_CONCURRENCY, InvalidMessage,
+};
+pub use credentials::{Auth, Secret, Tls};
 pub use error::Error;
 pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
+pub use event_type::EventType;
+pub use outcome::{IntoOutcome, Outcome};
+pub use publish::{PendingPublish, PublishAck, PublishOptions};
+pub use received::Received;
 pub use schema::{Schema, Schemas};
+pub use schema_store::SchemaStore;
+pub use subscriber::Subscriber;
 pub use validation::{
     CLOUD_EVENT_SCHEMA, Problem, ValidationError, validate_data, validate_envelope, validate_event,
 };

@@ -1,4 +1,5 @@
-//! Test support for Polyn for Rust: a harness that runs a real `nats-server` with JetStream.
+//! Test support for Polyn for Rust: a harness that runs a real `nats-server` with JetStream,
+//! a ready Polyn environment on it, and event types for the example schemas.
 //!
 //! Polyn's end-to-end tests (in this crate's `tests/` folder) talk to a real server rather
 //! than a mock. [`NatsServer`] starts one per test on a free loopback port, with its own
@@ -15,6 +16,9 @@
 //! server.restart(); // same URL, same JetStream data
 //! ```
 
+pub mod env;
+pub mod events;
 pub mod nats_server;
 
+pub use env::PolynEnv;
 pub use nats_server::{HarnessError, NatsServer, NatsServerBinary, ServerVersion};

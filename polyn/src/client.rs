@@ -1,0 +1,425 @@
+//! [`Client`]: connect, publish, request and reply.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::transport::nats::NatsTransport;
+use crate::transport::{Incoming, Outgoing, Transport};
+use crate::{
+    Auth, Config, Error, Event, EventType, PendingPublish, PublishAck, PublishOptions, Received,
+    SchemaStore, naming, validate_event,
+};
+
+/// The header JetStream deduplicates on; always the event id.
+pub(crate) const MSG_ID_HEADER: &str = "Nats-Msg-Id";
+
+/// Default time a request waits for its reply.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to NATS with the schema store loaded: the handle every
+/// Polyn operation goes through. Cheap to clone and share across tasks;
+/// reconnects on its own.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), polyn::Error> {
+/// let client = polyn::Client::connect(polyn::Config::from_env()?).await?;
+/// let ack = client
+///     .publish_json("widgets.created.v1", serde_json::json!({"id": "w1", "name": "Sprocket"}))
+///     .await?;
+/// println!("stored as {} #{}", ack.stream, ack.sequence);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Arc<dyn Transport>,
+    schemas: SchemaStore,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects to the configured servers (default `nats://127.0.0.1:4222`)
+    /// with the configured credentials and TLS, then loads and watches the
+    /// schema store.
+    ///
+    /// Fails with [`Error::SchemaStoreNotFound`] when the bucket does not
+    /// exist.
+    pub async fn connect(config: Config) -> Result<Client, Error> {
+        let nats = connect_nats(&config).await?;
+        let transport = NatsTransport::new(nats);
+        let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
+        Ok(Client::from_parts(config, Arc::new(transport), schemas))
+    }
+
+    /// Uses an existing `async-nats` connection (its own options apply).
+    pub async fn with_nats(config: Config, nats: async_nats::Client) -> Result<Client, Error> {
+        let transport = NatsTransport::new(nats);
+        let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
+        Ok(Client::from_parts(config, Arc::new(transport), schemas))
+    }
+
+    pub(crate) fn from_parts(
+        config: Config,
+        transport: Arc<dyn Transport>,
+        schemas: SchemaStore,
+    ) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                schemas,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The schema store.
+    pub fn schemas(&self) -> &SchemaStore {
+        &self.inner.schemas
+    }
+
+    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
+        &self.inner.transport
+    }
+
+    /// Builds, validates and encodes an event; nothing is sent.
+    pub(crate) fn prepare<T: Serialize>(
+        &self,
+        name: &str,
+        data: T,
+        options: PublishOptions,
+    ) -> Result<(String, Outgoing), Error> {
+        let config = &self.inner.config;
+        let mut event = config.event_from(name, options.source.as_deref(), data)?;
+        if let Some(id) = options.id {
+            event = event.with_id(id);
+        }
+        let value = event.to_json()?;
+        let schemas = self.inner.schemas.snapshot();
+        let schema = validate_event(&value, config.domain(), &schemas)?;
+        let name = config.message_name(event.event_type());
+        let subject = match schema.identity() {
+            None => naming::subject(name, None)?,
+            Some(property) => {
+                let token = match value.get("data").and_then(|d| d.get(property)) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    other => {
+                        return Err(Error::InvalidIdentity {
+                            name: name.to_owned(),
+                            value: other.map_or_else(|| "nothing".to_owned(), Value::to_string),
+                        });
+                    }
+                };
+                naming::subject(name, Some(&token))?
+            }
+        };
+        let mut headers: Vec<(String, String)> = options
+            .headers
+            .into_iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case(MSG_ID_HEADER))
+            .collect();
+        headers.push((MSG_ID_HEADER.to_owned(), event.id().to_owned()));
+        let payload = serde_json::to_vec(&value).map_err(|err| Error::Encode {
+            id: event.id().to_owned(),
+            reason: err.to_string(),
+        })?;
+        Ok((
+            event.id().to_owned(),
+            Outgoing {
+                subject,
+                headers,
+                payload: Bytes::from(payload),
+            },
+        ))
+    }
+
+    /// Decodes and validates a received message, in the protocol's order.
+    pub(crate) fn decode(&self, payload: &[u8]) -> Result<Event<Value>, Error> {
+        let value: Value = serde_json::from_slice(payload).map_err(|err| Error::Decode {
+            message: String::from_utf8_lossy(payload).into_owned(),
+            reason: format!("{err}"),
+        })?;
+        let schemas = self.inner.schemas.snapshot();
+        validate_event(&value, self.inner.config.domain(), &schemas)?;
+        Event::from_json(value)
+    }
+
+    /// Decodes a received message into the event type `T`, checking that it
+    /// is a `T` at all.
+    pub(crate) fn decode_typed<T: DeserializeOwned>(
+        &self,
+        payload: &[u8],
+        expected_name: Option<&str>,
+    ) -> Result<Event<T>, Error> {
+        let event = self.decode(payload)?;
+        if let Some(expected) = expected_name {
+            let name = self.inner.config.message_name(event.event_type());
+            if name != expected {
+                return Err(Error::UnexpectedEvent {
+                    expected: expected.to_owned(),
+                    received: event.event_type().to_owned(),
+                    id: event.id().to_owned(),
+                });
+            }
+        }
+        event.into_typed()
+    }
+
+    /// Publishes an event and waits for the server to store it.
+    ///
+    /// The payload is validated against its schema first; when it is
+    /// invalid nothing is sent. The subject is the message name (plus the
+    /// identity value when the schema declares one), and `Nats-Msg-Id` is the
+    /// event id, so a retried publish is stored once.
+    ///
+    /// ```no_run
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct WidgetsCreatedV1 { id: String, name: String }
+    /// # impl polyn::EventType for WidgetsCreatedV1 { const NAME: &'static str = "widgets.created.v1"; const SCHEMA: &'static str = "{}"; }
+    /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
+    /// client.publish(WidgetsCreatedV1 { id: "w1".into(), name: "Sprocket".into() }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish<T: EventType>(&self, data: T) -> Result<PublishAck, Error> {
+        self.publish_with(data, PublishOptions::new()).await
+    }
+
+    /// [`Client::publish`] with options (source, headers, explicit id).
+    pub async fn publish_with<T: EventType>(
+        &self,
+        data: T,
+        options: PublishOptions,
+    ) -> Result<PublishAck, Error> {
+        self.publish_pipelined(T::NAME, data, options).await?.await
+    }
+
+    /// Publishes a dynamic payload for the message `name` and waits for the
+    /// server to store it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
+    /// client.publish_json("widgets.created.v1", serde_json::json!({"id": "w1", "name": "Sprocket"})).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish_json(&self, name: &str, data: Value) -> Result<PublishAck, Error> {
+        self.publish_pipelined(name, data, PublishOptions::new())
+            .await?
+            .await
+    }
+
+    /// Validates and sends an event without waiting for the acknowledgement,
+    /// which the returned [`PendingPublish`] yields later. Keep many in
+    /// flight for throughput:
+    ///
+    /// ```no_run
+    /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
+    /// let mut pending = Vec::new();
+    /// for n in 0..1000 {
+    ///     let data = serde_json::json!({"id": format!("w{n}"), "name": "Sprocket"});
+    ///     pending.push(client.publish_pipelined("widgets.created.v1", data, Default::default()).await?);
+    /// }
+    /// for publish in pending {
+    ///     publish.await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish_pipelined<T: Serialize>(
+        &self,
+        name: &str,
+        data: T,
+        options: PublishOptions,
+    ) -> Result<PendingPublish, Error> {
+        let (id, message) = self.prepare(name, data, options)?;
+        let ack = self.inner.transport.publish(message).await?;
+        Ok(PendingPublish::new(id, ack))
+    }
+
+    /// Validates and publishes an event on core NATS, with no stream and no
+    /// acknowledgement: for subjects no stream captures.
+    pub async fn publish_core<T: Serialize>(
+        &self,
+        name: &str,
+        data: T,
+        options: PublishOptions,
+    ) -> Result<(), Error> {
+        let (_, message) = self.prepare(name, data, options)?;
+        self.inner.transport.publish_core(message).await
+    }
+
+    /// Sends a validated request and waits (up to `timeout`) for a reply,
+    /// which is validated against its own type's schema and must be a `R`.
+    ///
+    /// ```no_run
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Q;
+    /// # impl polyn::EventType for Q { const NAME: &'static str = "calc.mult.request.v1"; const SCHEMA: &'static str = "{}"; }
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct A;
+    /// # impl polyn::EventType for A { const NAME: &'static str = "calc.mult.response.v1"; const SCHEMA: &'static str = "{}"; }
+    /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
+    /// let reply: polyn::Event<A> = client.request(Q, std::time::Duration::from_secs(2)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn request<Q: EventType, R: EventType>(
+        &self,
+        data: Q,
+        timeout: Duration,
+    ) -> Result<Event<R>, Error> {
+        let reply = self
+            .request_raw(Q::NAME, data, PublishOptions::new(), timeout)
+            .await?;
+        self.decode_typed(&reply.payload, Some(R::NAME))
+    }
+
+    /// Sends a validated dynamic request for the message `name`; the reply is
+    /// validated against the schema of its own `type`.
+    pub async fn request_json(
+        &self,
+        name: &str,
+        data: Value,
+        timeout: Duration,
+    ) -> Result<Event<Value>, Error> {
+        let reply = self
+            .request_raw(name, data, PublishOptions::new(), timeout)
+            .await?;
+        self.decode(&reply.payload)
+    }
+
+    async fn request_raw<T: Serialize>(
+        &self,
+        name: &str,
+        data: T,
+        options: PublishOptions,
+        timeout: Duration,
+    ) -> Result<Incoming, Error> {
+        let (_, message) = self.prepare(name, data, options)?;
+        match self.inner.transport.request(message, timeout).await {
+            Err(Error::Timeout {
+                subject, timeout, ..
+            }) => Err(Error::Timeout {
+                name: name.to_owned(),
+                subject,
+                timeout,
+            }),
+            Err(Error::NoResponders { subject, .. }) => Err(Error::NoResponders {
+                name: name.to_owned(),
+                subject,
+            }),
+            other => other,
+        }
+    }
+
+    /// Answers a received request with a validated event of type `R`.
+    ///
+    /// ```no_run
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Q;
+    /// # impl polyn::EventType for Q { const NAME: &'static str = "calc.mult.request.v1"; const SCHEMA: &'static str = "{}"; }
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct A;
+    /// # impl polyn::EventType for A { const NAME: &'static str = "calc.mult.response.v1"; const SCHEMA: &'static str = "{}"; }
+    /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
+    /// let mut requests = client.subscribe::<Q>(None).await?;
+    /// while let Some(request) = requests.next().await {
+    ///     client.reply(&request?, A).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn reply<Q, R: EventType>(
+        &self,
+        request: &Received<Q>,
+        data: R,
+    ) -> Result<(), Error> {
+        self.reply_json(request, R::NAME, data).await
+    }
+
+    /// Answers a received request with a validated event of the message `name`.
+    pub async fn reply_json<Q, R: Serialize>(
+        &self,
+        request: &Received<Q>,
+        name: &str,
+        data: R,
+    ) -> Result<(), Error> {
+        let Some(reply_to) = request.reply_to() else {
+            return Err(Error::NoReplySubject {
+                id: request.event().id().to_owned(),
+            });
+        };
+        let (_, mut message) = self.prepare(name, data, PublishOptions::new())?;
+        message.subject = reply_to.to_owned();
+        self.inner.transport.publish_core(message).await
+    }
+
+    /// Waits until everything published has reached the server.
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.inner.transport.flush().await
+    }
+
+    /// The URL of the server the client is connected to.
+    pub fn server_url(&self) -> String {
+        self.inner.transport.server_url()
+    }
+}
+
+/// Opens the `async-nats` connection described by the configuration.
+async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
+    let servers: Vec<String> = if config.servers().is_empty() {
+        vec!["nats://127.0.0.1:4222".to_owned()]
+    } else {
+        config.servers().to_vec()
+    };
+    let shown = servers.join(", ");
+    let fail = |source: Box<dyn std::error::Error + Send + Sync>| Error::Connect {
+        servers: shown.clone(),
+        source,
+    };
+    let mut options = async_nats::ConnectOptions::new()
+        .name(config.connection_name())
+        .max_reconnects(None);
+    options = match config.auth() {
+        Auth::UserPassword { user, password } => {
+            options.user_and_password(user.clone(), password.expose().to_owned())
+        }
+        Auth::Token(token) => options.token(token.expose().to_owned()),
+        Auth::NKey(seed) => options.nkey(seed.expose().to_owned()),
+        Auth::CredentialsFile(path) => options.credentials_file(path).await.map_err(|err| {
+            fail(format!("cannot read the credentials file {}: {err}", path.display()).into())
+        })?,
+        _ => options,
+    };
+    let tls = config.tls();
+    if tls.required {
+        options = options.require_tls(true);
+    }
+    if let Some(ca) = &tls.ca_file {
+        options = options.add_root_certificates(ca.clone());
+    }
+    if let Some((cert, key)) = &tls.client_cert {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    let addresses = servers
+        .iter()
+        .map(|s| s.parse::<async_nats::ServerAddr>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| fail(Box::new(err)))?;
+    options
+        .connect(addresses)
+        .await
+        .map_err(|err| fail(Box::new(err)))
+}

@@ -1,0 +1,84 @@
+//! How a client proves who it is to NATS, and how it secures the connection.
+//! Secrets never appear in `Debug` output, logs or errors.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A secret string (password, token, NKey seed). Its `Debug` and `Display`
+/// print `***`; read it with [`Secret::expose`].
+///
+/// ```
+/// let token = polyn::Secret::new("s3cr3t");
+/// assert_eq!(format!("{token:?}"), "Secret(***)");
+/// assert_eq!(token.expose(), "s3cr3t");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How the client authenticates. Passed through to `async-nats`.
+///
+/// ```
+/// let auth = polyn::Auth::UserPassword { user: "app".into(), password: polyn::Secret::new("pw") };
+/// assert!(!format!("{auth:?}").contains("pw\""));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// No credentials.
+    #[default]
+    None,
+    /// User name and password.
+    UserPassword {
+        /// The user.
+        user: String,
+        /// The password.
+        password: Secret,
+    },
+    /// A token.
+    Token(Secret),
+    /// An NKey seed (`SU…`).
+    NKey(Secret),
+    /// A `.creds` file (JWT and NKey seed), as issued by `nsc`.
+    CredentialsFile(PathBuf),
+}
+
+/// TLS settings. Passed through to `async-nats`.
+///
+/// ```
+/// let tls = polyn::Tls { required: true, ca_file: Some("ca.pem".into()), ..Default::default() };
+/// assert!(tls.required);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tls {
+    /// Require TLS even if the server does not ask for it.
+    pub required: bool,
+    /// PEM file of root certificates to trust.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate and its key, for mutual TLS.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+}

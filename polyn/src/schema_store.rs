@@ -1,0 +1,198 @@
+//! [`SchemaStore`]: the compiled schemas of the `POLYN_SCHEMAS` bucket, kept
+//! current by a watch and read without locks.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use async_nats::jetstream::{self, kv};
+use futures_util::StreamExt;
+
+use crate::{Error, Schema, Schemas};
+
+/// The schemas a client validates against.
+///
+/// Connected to NATS, it loads every schema of the bucket at start, compiles
+/// each once, then watches the bucket: a new or changed schema is compiled
+/// and swapped in, a deleted one stops validating — without a restart and
+/// without a lock on the publish or consume path (readers get a snapshot
+/// through an atomic pointer).
+///
+/// A value that is not a valid JSON Schema is logged and left out; events of
+/// that message then fail with the protocol's missing-schema error.
+///
+/// ```
+/// let store = polyn::SchemaStore::fixed({
+///     let mut schemas = polyn::Schemas::new();
+///     schemas.insert(polyn::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?);
+///     schemas
+/// });
+/// assert!(store.snapshot().get("ping.v1").is_some());
+/// # Ok::<(), polyn::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SchemaStore {
+    current: Arc<ArcSwap<Schemas>>,
+    /// Stops the watch when the last clone is dropped.
+    _watch: Option<Arc<WatchTask>>,
+}
+
+#[derive(Debug)]
+struct WatchTask(tokio::task::AbortHandle);
+
+impl Drop for WatchTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl SchemaStore {
+    /// A store that never changes, e.g. built from generated event types.
+    pub fn fixed(schemas: Schemas) -> Self {
+        SchemaStore {
+            current: Arc::new(ArcSwap::from_pointee(schemas)),
+            _watch: None,
+        }
+    }
+
+    /// The schemas as they are now. Cheap: one atomic load.
+    pub fn snapshot(&self) -> arc_swap::Guard<Arc<Schemas>> {
+        self.current.load()
+    }
+
+    /// Loads the bucket and starts watching it. The watch ends when the last
+    /// clone of the store is dropped.
+    pub(crate) async fn watch(js: &jetstream::Context, bucket: &str) -> Result<Self, Error> {
+        let missing = || Error::SchemaStoreNotFound {
+            bucket: bucket.to_owned(),
+        };
+        match js.get_stream_no_info(format!("KV_{bucket}")).await {
+            Ok(_) => {}
+            Err(err) => {
+                let not_found = matches!(
+                    err.kind(),
+                    jetstream::context::GetStreamErrorKind::JetStream(ref js)
+                        if js.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND
+                );
+                return Err(if not_found {
+                    missing()
+                } else {
+                    Error::nats(format!("opening the schema store `{bucket}`"), err)
+                });
+            }
+        }
+        let store = js
+            .get_key_value(bucket)
+            .await
+            .map_err(|err| Error::nats(format!("opening the schema store `{bucket}`"), err))?;
+        let status = store
+            .status()
+            .await
+            .map_err(|err| Error::nats(format!("reading the schema store `{bucket}`"), err))?;
+        let mut watch = store
+            .watch_with_history(">")
+            .await
+            .map_err(|err| Error::nats(format!("watching the schema store `{bucket}`"), err))?;
+
+        let mut schemas = Schemas::new();
+        let mut revision = 0;
+        if status.values() > 0 {
+            while let Some(entry) = watch.next().await {
+                let entry = entry.map_err(|err| {
+                    Error::nats(format!("loading the schema store `{bucket}`"), err)
+                })?;
+                revision = entry.revision;
+                let caught_up = entry.seen_current || entry.delta == 0;
+                apply(&mut schemas, &entry);
+                if caught_up {
+                    break;
+                }
+            }
+        }
+        tracing::debug!(bucket, schemas = schemas.len(), "schema store loaded");
+        let current = Arc::new(ArcSwap::from_pointee(schemas));
+        let weak = Arc::downgrade(&current);
+        let bucket = bucket.to_owned();
+        let task = tokio::spawn(async move {
+            keep_current(weak, store, watch, bucket, revision).await;
+        });
+        Ok(SchemaStore {
+            current,
+            _watch: Some(Arc::new(WatchTask(task.abort_handle()))),
+        })
+    }
+}
+
+/// Applies one KV entry to a set of schemas.
+fn apply(schemas: &mut Schemas, entry: &kv::Entry) {
+    match entry.operation {
+        kv::Operation::Put => {
+            let compiled = std::str::from_utf8(&entry.value)
+                .map_err(|err| Error::InvalidSchema {
+                    name: entry.key.clone(),
+                    reason: format!("not UTF-8: {err}"),
+                })
+                .and_then(|text| Schema::from_json_str(&entry.key, text));
+            match compiled {
+                Ok(schema) => schemas.insert(schema),
+                Err(err) => {
+                    schemas.remove(&entry.key);
+                    tracing::error!(bucket = %entry.bucket, key = %entry.key, error = %err,
+                        "ignoring a schema that does not compile");
+                }
+            }
+        }
+        kv::Operation::Delete | kv::Operation::Purge => {
+            schemas.remove(&entry.key);
+        }
+    }
+}
+
+/// Follows the bucket until the store is dropped, re-watching from the last
+/// revision seen when the watch ends (e.g. across a server restart).
+async fn keep_current(
+    current: std::sync::Weak<ArcSwap<Schemas>>,
+    store: kv::Store,
+    mut watch: kv::Watch,
+    bucket: String,
+    mut revision: u64,
+) {
+    let mut retry = std::time::Duration::from_millis(100);
+    loop {
+        while let Some(entry) = watch.next().await {
+            let Some(current) = current.upgrade() else {
+                return;
+            };
+            match entry {
+                Ok(entry) => {
+                    if entry.revision <= revision {
+                        continue;
+                    }
+                    revision = entry.revision;
+                    let mut next = Schemas::clone(&current.load());
+                    apply(&mut next, &entry);
+                    current.store(Arc::new(next));
+                    tracing::info!(bucket, key = %entry.key, op = ?entry.operation,
+                        "schema store updated");
+                }
+                Err(err) => {
+                    tracing::warn!(bucket, error = %err, "schema store watch error");
+                }
+            }
+        }
+        loop {
+            if current.strong_count() == 0 {
+                return;
+            }
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(std::time::Duration::from_secs(5));
+            match store.watch_all_from_revision(revision + 1).await {
+                Ok(next) => {
+                    watch = next;
+                    retry = std::time::Duration::from_millis(100);
+                    break;
+                }
+                Err(err) => tracing::warn!(bucket, error = %err, "re-watching the schema store"),
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The narrow seam between the Polyn runtime and the messaging system.
+//!
+//! Everything the runtime needs from NATS goes through [`Transport`]: a
+//! JetStream publish whose acknowledgement arrives later, a core publish, a
+//! request, a core subscription and a bound pull consumer. The NATS
+//! implementation lives in [`nats`]; an in-memory one can stand in for it
+//! without changing the public API.
+
+pub(crate) mod nats;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::{Error, PublishAck};
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A message as received.
+#[derive(Clone, Debug)]
+pub(crate) struct Incoming {
+    pub(crate) subject: String,
+    pub(crate) reply: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) payload: Bytes,
+}
+
+/// A message to send.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) subject: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) payload: Bytes,
+}
+
+/// What to tell the server about a delivered JetStream message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AckKind {
+    Ack,
+    Nak(Option<Duration>),
+    Term,
+    Progress,
+}
+
+/// Acknowledges one delivered JetStream message.
+pub(crate) trait Acker: Send + Sync {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>>;
+}
+
+/// One message delivered by a pull consumer.
+pub(crate) struct Delivery {
+    pub(crate) message: Incoming,
+    /// How many times the server has delivered it (1 on first delivery).
+    pub(crate) delivered: u64,
+    pub(crate) stream_sequence: u64,
+    pub(crate) acker: Box<dyn Acker>,
+}
+
+/// The messages of a bound pull consumer.
+pub(crate) trait Deliveries: Send {
+    /// The next delivery; `None` when the source has ended for good. Errors
+    /// are transient (the caller logs them and asks again).
+    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>>;
+    /// A delivery that is already buffered, without waiting.
+    fn try_next(&mut self) -> Option<Delivery>;
+    /// How long the server waits for an acknowledgement before redelivering.
+    fn ack_wait(&self) -> Duration;
+}
+
+/// A core-NATS subscription.
+pub(crate) trait Subscription: Send {
+    fn next(&mut self) -> BoxFuture<'_, Option<Incoming>>;
+}
+
+/// Waits for a JetStream publish acknowledgement.
+pub(crate) type PendingAck = BoxFuture<'static, Result<PublishAck, Error>>;
+
+/// The messaging system under the runtime.
+pub(crate) trait Transport: Send + Sync + 'static {
+    /// Sends a JetStream publish; the returned future yields the ack.
+    fn publish(&self, message: Outgoing) -> BoxFuture<'_, Result<PendingAck, Error>>;
+    /// Sends a core-NATS publish.
+    fn publish_core(&self, message: Outgoing) -> BoxFuture<'_, Result<(), Error>>;
+    /// Sends a request and waits for one reply.
+    fn request(
+        &self,
+        message: Outgoing,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<Incoming, Error>>;
+    /// Subscribes on core NATS, optionally in a queue group.
+    fn subscribe(
+        &self,
+        subject: String,
+        queue_group: Option<String>,
+    ) -> BoxFuture<'_, Result<Box<dyn Subscription>, Error>>;
+    /// Finds the one stream capturing `subject`.
+    fn stream_for_subject(&self, subject: String) -> BoxFuture<'_, Result<String, Error>>;
+    /// Binds to an existing durable pull consumer and starts pulling with at
+    /// most `batch` messages buffered.
+    fn bind(
+        &self,
+        stream: String,
+        consumer: String,
+        batch: usize,
+    ) -> BoxFuture<'_, Result<Box<dyn Deliveries>, Error>>;
+    /// Waits until everything sent has reached the server.
+    fn flush(&self) -> BoxFuture<'_, Result<(), Error>>;
+    /// The URL of the connected server, for tracing.
+    fn server_url(&self) -> String;
+}

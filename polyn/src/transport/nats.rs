@@ -1,0 +1,333 @@
+//! The NATS JetStream transport, over `async-nats`.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, consumer::PullConsumer, context::PublishErrorKind};
+use futures_util::{FutureExt, StreamExt};
+
+use super::{
+    AckKind, Acker, BoxFuture, Deliveries, Delivery, Incoming, Outgoing, PendingAck, Subscription,
+    Transport,
+};
+use crate::{Error, PublishAck};
+
+/// NATS through `async-nats`: a core client and its JetStream context.
+#[derive(Clone, Debug)]
+pub(crate) struct NatsTransport {
+    client: async_nats::Client,
+    jetstream: jetstream::Context,
+}
+
+impl NatsTransport {
+    pub(crate) fn new(client: async_nats::Client) -> Self {
+        let jetstream = jetstream::new(client.clone());
+        NatsTransport { client, jetstream }
+    }
+
+    pub(crate) fn jetstream(&self) -> &jetstream::Context {
+        &self.jetstream
+    }
+}
+
+fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        map.append(name, value);
+    }
+    map
+}
+
+fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
+    let mut list = Vec::new();
+    if let Some(headers) = headers {
+        for (name, values) in headers.iter() {
+            for value in values {
+                list.push((name.to_string(), value.as_str().to_owned()));
+            }
+        }
+    }
+    list
+}
+
+fn incoming(message: async_nats::Message) -> Incoming {
+    Incoming {
+        headers: header_list(message.headers.as_ref()),
+        subject: message.subject.to_string(),
+        reply: message.reply.map(|r| r.to_string()),
+        payload: message.payload,
+    }
+}
+
+impl Transport for NatsTransport {
+    fn publish(&self, message: Outgoing) -> BoxFuture<'_, Result<PendingAck, Error>> {
+        async move {
+            let subject = message.subject;
+            let pending = self
+                .jetstream
+                .publish_with_headers(
+                    subject.clone(),
+                    header_map(message.headers),
+                    message.payload,
+                )
+                .await
+                .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))?;
+            let ack: PendingAck = Box::pin(async move {
+                match pending.await {
+                    Ok(ack) => Ok(PublishAck {
+                        stream: ack.stream,
+                        sequence: ack.sequence,
+                        duplicate: ack.duplicate,
+                    }),
+                    Err(err) if matches!(err.kind(), PublishErrorKind::StreamNotFound) => {
+                        Err(Error::StreamNotFound { subject })
+                    }
+                    Err(err) => Err(Error::nats(
+                        format!("waiting for the acknowledgement of a publish on `{subject}`"),
+                        err,
+                    )),
+                }
+            });
+            Ok(ack)
+        }
+        .boxed()
+    }
+
+    fn publish_core(&self, message: Outgoing) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            let subject = message.subject;
+            self.client
+                .publish_with_headers(
+                    subject.clone(),
+                    header_map(message.headers),
+                    message.payload,
+                )
+                .await
+                .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))
+        }
+        .boxed()
+    }
+
+    fn request(
+        &self,
+        message: Outgoing,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<Incoming, Error>> {
+        async move {
+            let subject = message.subject;
+            let request = async_nats::Request::new()
+                .payload(message.payload)
+                .headers(header_map(message.headers))
+                .timeout(Some(timeout));
+            match self.client.send_request(subject.clone(), request).await {
+                Ok(reply) => Ok(incoming(reply)),
+                Err(err) => Err(match err.kind() {
+                    async_nats::RequestErrorKind::TimedOut => Error::Timeout {
+                        name: subject.clone(),
+                        subject,
+                        timeout,
+                    },
+                    async_nats::RequestErrorKind::NoResponders => Error::NoResponders {
+                        name: subject.clone(),
+                        subject,
+                    },
+                    _ => Error::nats(format!("requesting on `{subject}`"), err),
+                }),
+            }
+        }
+        .boxed()
+    }
+
+    fn subscribe(
+        &self,
+        subject: String,
+        queue_group: Option<String>,
+    ) -> BoxFuture<'_, Result<Box<dyn Subscription>, Error>> {
+        async move {
+            let subscriber = match queue_group {
+                Some(group) => self.client.queue_subscribe(subject.clone(), group).await,
+                None => self.client.subscribe(subject.clone()).await,
+            }
+            .map_err(|err| Error::nats(format!("subscribing to `{subject}`"), err))?;
+            Ok(Box::new(NatsSubscription(subscriber)) as Box<dyn Subscription>)
+        }
+        .boxed()
+    }
+
+    fn stream_for_subject(&self, subject: String) -> BoxFuture<'_, Result<String, Error>> {
+        async move {
+            match self.jetstream.stream_by_subject(subject.clone()).await {
+                Ok(stream) => Ok(stream),
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        jetstream::context::GetStreamByNameErrorKind::NotFound
+                    ) =>
+                {
+                    Err(Error::StreamNotFound { subject })
+                }
+                Err(err) => Err(Error::nats(
+                    format!("looking up the stream for `{subject}`"),
+                    err,
+                )),
+            }
+        }
+        .boxed()
+    }
+
+    fn bind(
+        &self,
+        stream: String,
+        consumer: String,
+        batch: usize,
+    ) -> BoxFuture<'_, Result<Box<dyn Deliveries>, Error>> {
+        async move {
+            let handle = self
+                .jetstream
+                .get_stream_no_info(&stream)
+                .await
+                .map_err(|err| Error::nats(format!("opening stream `{stream}`"), err))?;
+            let info = match handle.consumer_info(&consumer).await {
+                Ok(info) => info.clone(),
+                Err(err) => {
+                    use jetstream::context::ConsumerInfoErrorKind as Kind;
+                    let missing = match err.kind() {
+                        Kind::NotFound | Kind::StreamNotFound => true,
+                        Kind::JetStream(js) => {
+                            js.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND
+                                || js.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND
+                        }
+                        _ => false,
+                    };
+                    return Err(if missing {
+                        Error::ConsumerNotFound {
+                            name: consumer,
+                            stream,
+                        }
+                    } else {
+                        Error::nats(
+                            format!("looking up consumer `{consumer}` in stream `{stream}`"),
+                            err,
+                        )
+                    });
+                }
+            };
+            if info.config.deliver_subject.is_some() {
+                return Err(Error::nats(
+                    format!("binding to consumer `{consumer}` in stream `{stream}`"),
+                    "it is a push consumer; Polyn consumers bind to pull consumers",
+                ));
+            }
+            let pull: PullConsumer = handle
+                .get_consumer(&consumer)
+                .await
+                .map_err(|err| Error::nats(format!("binding to consumer `{consumer}`"), err))?;
+            let messages = pull
+                .stream()
+                .max_messages_per_batch(batch.max(1))
+                .heartbeat(Duration::from_secs(5))
+                .expires(Duration::from_secs(30))
+                .messages()
+                .await
+                .map_err(|err| Error::nats(format!("pulling from consumer `{consumer}`"), err))?;
+            Ok(Box::new(NatsDeliveries {
+                messages,
+                consumer,
+                ack_wait: info.config.ack_wait,
+            }) as Box<dyn Deliveries>)
+        }
+        .boxed()
+    }
+
+    fn flush(&self) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            self.client
+                .flush()
+                .await
+                .map_err(|err| Error::nats("flushing", err))
+        }
+        .boxed()
+    }
+
+    fn server_url(&self) -> String {
+        let info = self.client.server_info();
+        format!("nats://{}:{}", info.host, info.port)
+    }
+}
+
+struct NatsSubscription(async_nats::Subscriber);
+
+impl Subscription for NatsSubscription {
+    fn next(&mut self) -> BoxFuture<'_, Option<Incoming>> {
+        async move { self.0.next().await.map(incoming) }.boxed()
+    }
+}
+
+struct NatsDeliveries {
+    messages: jetstream::consumer::pull::Stream,
+    consumer: String,
+    ack_wait: Duration,
+}
+
+fn delivery(message: jetstream::Message) -> Delivery {
+    let (delivered, stream_sequence) = message
+        .info()
+        .map(|info| {
+            (
+                u64::try_from(info.delivered).unwrap_or(1),
+                info.stream_sequence,
+            )
+        })
+        .unwrap_or((1, 0));
+    let (message, acker) = message.split();
+    Delivery {
+        message: incoming(message),
+        delivered,
+        stream_sequence,
+        acker: Box::new(NatsAcker(acker)),
+    }
+}
+
+impl Deliveries for NatsDeliveries {
+    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>> {
+        async move {
+            let consumer = &self.consumer;
+            self.messages.next().await.map(|item| {
+                item.map(delivery)
+                    .map_err(|err| Error::nats(format!("pulling from consumer `{consumer}`"), err))
+            })
+        }
+        .boxed()
+    }
+
+    fn ack_wait(&self) -> Duration {
+        self.ack_wait
+    }
+
+    fn try_next(&mut self) -> Option<Delivery> {
+        match self.messages.next().now_or_never() {
+            Some(Some(Ok(message))) => Some(delivery(message)),
+            _ => None,
+        }
+    }
+}
+
+struct NatsAcker(jetstream::message::Acker);
+
+impl Acker for NatsAcker {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            let kind = match kind {
+                AckKind::Ack => jetstream::AckKind::Ack,
+                AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
+                AckKind::Term => jetstream::AckKind::Term,
+                AckKind::Progress => jetstream::AckKind::Progress,
+            };
+            self.0
+                .ack_with(kind)
+                .await
+                .map_err(|err| Error::nats("acknowledging a message", err))
+        }
+        .boxed()
+    }
+}
