@@ -13,9 +13,10 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::transport::{AckKind, Acker, Deliveries, Delivery};
+use crate::transport::{AckKind, Acker, Delivery, PullConsumer};
 use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
 
 /// Default number of messages handled at once per consumer.
@@ -232,10 +233,10 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             }
         };
         let batch = self.batch.unwrap_or(self.concurrency);
-        let deliveries = self
+        let pull = self
             .client
             .transport()
-            .bind(stream.clone(), consumer.clone(), batch)
+            .bind(stream.clone(), consumer.clone())
             .await?;
         Ok(Consumer {
             client: self.client,
@@ -244,9 +245,10 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             stream,
             consumer,
             concurrency: self.concurrency,
+            batch,
             backoff: self.backoff,
             on_invalid: self.on_invalid,
-            deliveries,
+            pull,
             _type: PhantomData,
         })
     }
@@ -278,9 +280,10 @@ pub struct Consumer<T> {
     stream: String,
     consumer: String,
     concurrency: usize,
+    batch: usize,
     backoff: (Duration, Duration),
     on_invalid: Option<InvalidHook>,
-    deliveries: Box<dyn Deliveries>,
+    pull: Box<dyn PullConsumer>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -328,7 +331,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
     /// return value decides (see [`IntoOutcome`]). A handler error or panic
     /// naks with backoff; the consumer keeps running.
     pub async fn run<H, F, R>(
-        mut self,
+        self,
         handler: H,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<ConsumerStats, Error>
@@ -343,53 +346,73 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             typed: self.typed,
             handler,
             backoff: self.backoff,
-            ack_wait: self.deliveries.ack_wait(),
+            ack_wait: self.pull.ack_wait(),
             on_invalid: self.on_invalid.clone(),
             counters: Counters::default(),
             _type: PhantomData,
         });
+        // One permit per message in flight: a pull asks only for as many
+        // messages as there are free permits, so nothing waits in a buffer.
+        let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut stopping = false;
         let mut failures: u32 = 0;
-        loop {
-            tokio::select! {
+        while !stopping {
+            let mut permits = tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Err(err) = done {
-                        tracing::error!(consumer = %self.consumer, error = %err, "handler task failed");
+                permits = take_slots(&slots, self.batch) => permits,
+            };
+            while tasks.try_join_next().is_some() {}
+            let mut batch = match self.pull.fetch(permits.len()).await {
+                Ok(batch) => {
+                    failures = 0;
+                    batch
+                }
+                Err(err) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
+                    let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(pause) => continue,
                     }
                 }
-                next = self.deliveries.next(), if tasks.len() < self.concurrency => match next {
-                    Some(Ok(delivery)) => {
-                        failures = 0;
-                        tasks.spawn(process(shared.clone(), delivery));
+            };
+            loop {
+                let item = tokio::select! {
+                    biased;
+                    () = &mut shutdown, if !stopping => {
+                        stopping = true;
+                        continue;
                     }
-                    Some(Err(err)) => {
-                        failures = failures.saturating_add(1);
-                        tracing::warn!(consumer = %self.consumer, error = %err, "pull error; retrying");
-                        if failures > 3 {
-                            tokio::time::sleep(Duration::from_millis(100)).await;
+                    item = batch.next() => item,
+                };
+                match item {
+                    Some(Ok(delivery)) if stopping => {
+                        // Fetched but not started: give it back at once.
+                        if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
+                            shared.counters.naked.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    None => {
-                        tracing::error!(consumer = %self.consumer, "the pull stream ended");
-                        while tasks.join_next().await.is_some() {}
-                        return Err(Error::nats(
-                            format!("consuming from `{}` in stream `{}`", self.consumer, self.stream),
-                            "the server ended the pull subscription (was the consumer deleted?)",
-                        ));
+                    Some(Ok(delivery)) => {
+                        let permit = permits.pop();
+                        let shared = shared.clone();
+                        tasks.spawn(async move {
+                            process(shared, delivery).await;
+                            drop(permit);
+                        });
                     }
-                },
+                    Some(Err(err)) => {
+                        tracing::warn!(consumer = %self.consumer, error = %err, "pull interrupted");
+                        break;
+                    }
+                    None => break,
+                }
             }
         }
-        // Stop fetching: return what was fetched but not started.
-        while let Some(delivery) = self.deliveries.try_next() {
-            if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
-                shared.counters.naked.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        drop(self.deliveries);
+        // Let the handlers in flight finish and acknowledge.
         while let Some(done) = tasks.join_next().await {
             if let Err(err) = done {
                 tracing::error!(consumer = %self.consumer, error = %err, "handler task failed");
@@ -397,6 +420,21 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         }
         Ok(shared.counters.snapshot())
     }
+}
+
+/// Waits for one free slot, then takes as many more as are free, up to `max`.
+async fn take_slots(slots: &Arc<Semaphore>, max: usize) -> Vec<OwnedSemaphorePermit> {
+    let mut permits = Vec::with_capacity(max);
+    if let Ok(first) = slots.clone().acquire_owned().await {
+        permits.push(first);
+    }
+    while permits.len() < max {
+        match slots.clone().try_acquire_owned() {
+            Ok(permit) => permits.push(permit),
+            Err(_) => break,
+        }
+    }
+    permits
 }
 
 fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {

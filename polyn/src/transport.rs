@@ -58,15 +58,20 @@ pub(crate) struct Delivery {
     pub(crate) acker: Box<dyn Acker>,
 }
 
-/// The messages of a bound pull consumer.
-pub(crate) trait Deliveries: Send {
-    /// The next delivery; `None` when the source has ended for good. Errors
-    /// are transient (the caller logs them and asks again).
-    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>>;
-    /// A delivery that is already buffered, without waiting.
-    fn try_next(&mut self) -> Option<Delivery>;
+/// A bound pull consumer.
+pub(crate) trait PullConsumer: Send + Sync {
+    /// Asks for at most `max` messages, waiting up to a short expiry for
+    /// them to arrive.
+    fn fetch(&self, max: usize) -> BoxFuture<'_, Result<Box<dyn Batch>, Error>>;
     /// How long the server waits for an acknowledgement before redelivering.
     fn ack_wait(&self) -> Duration;
+}
+
+/// The messages of one pull request.
+pub(crate) trait Batch: Send {
+    /// The next message; `None` when the request is complete or expired.
+    /// Cancel-safe.
+    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>>;
 }
 
 /// A core-NATS subscription.
@@ -97,14 +102,12 @@ pub(crate) trait Transport: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Box<dyn Subscription>, Error>>;
     /// Finds the one stream capturing `subject`.
     fn stream_for_subject(&self, subject: String) -> BoxFuture<'_, Result<String, Error>>;
-    /// Binds to an existing durable pull consumer and starts pulling with at
-    /// most `batch` messages buffered.
+    /// Binds to an existing durable pull consumer.
     fn bind(
         &self,
         stream: String,
         consumer: String,
-        batch: usize,
-    ) -> BoxFuture<'_, Result<Box<dyn Deliveries>, Error>>;
+    ) -> BoxFuture<'_, Result<Box<dyn PullConsumer>, Error>>;
     /// Waits until everything sent has reached the server.
     fn flush(&self) -> BoxFuture<'_, Result<(), Error>>;
     /// The URL of the connected server, for tracing.

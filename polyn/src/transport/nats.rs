@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use async_nats::jetstream::{self, consumer::PullConsumer, context::PublishErrorKind};
+use async_nats::jetstream::{self, context::PublishErrorKind};
 use futures_util::{FutureExt, StreamExt};
 
 use super::{
-    AckKind, Acker, BoxFuture, Deliveries, Delivery, Incoming, Outgoing, PendingAck, Subscription,
-    Transport,
+    AckKind, Acker, Batch, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer,
+    Subscription, Transport,
 };
 use crate::{Error, PublishAck};
 
@@ -179,8 +179,7 @@ impl Transport for NatsTransport {
         &self,
         stream: String,
         consumer: String,
-        batch: usize,
-    ) -> BoxFuture<'_, Result<Box<dyn Deliveries>, Error>> {
+    ) -> BoxFuture<'_, Result<Box<dyn PullConsumer>, Error>> {
         async move {
             let handle = self
                 .jetstream
@@ -218,23 +217,15 @@ impl Transport for NatsTransport {
                     "it is a push consumer; Polyn consumers bind to pull consumers",
                 ));
             }
-            let pull: PullConsumer = handle
+            let pull: jetstream::consumer::PullConsumer = handle
                 .get_consumer(&consumer)
                 .await
                 .map_err(|err| Error::nats(format!("binding to consumer `{consumer}`"), err))?;
-            let messages = pull
-                .stream()
-                .max_messages_per_batch(batch.max(1))
-                .heartbeat(Duration::from_secs(5))
-                .expires(Duration::from_secs(30))
-                .messages()
-                .await
-                .map_err(|err| Error::nats(format!("pulling from consumer `{consumer}`"), err))?;
-            Ok(Box::new(NatsDeliveries {
-                messages,
+            Ok(Box::new(NatsPullConsumer {
+                pull,
                 consumer,
                 ack_wait: info.config.ack_wait,
-            }) as Box<dyn Deliveries>)
+            }) as Box<dyn PullConsumer>)
         }
         .boxed()
     }
@@ -263,10 +254,44 @@ impl Subscription for NatsSubscription {
     }
 }
 
-struct NatsDeliveries {
-    messages: jetstream::consumer::pull::Stream,
+/// How long one pull request waits for messages before the server ends it.
+const PULL_EXPIRES: Duration = Duration::from_secs(1);
+
+struct NatsPullConsumer {
+    pull: jetstream::consumer::PullConsumer,
     consumer: String,
     ack_wait: Duration,
+}
+
+impl PullConsumer for NatsPullConsumer {
+    fn fetch(&self, max: usize) -> BoxFuture<'_, Result<Box<dyn Batch>, Error>> {
+        async move {
+            let batch = self
+                .pull
+                .batch()
+                .max_messages(max.max(1))
+                .expires(PULL_EXPIRES)
+                .messages()
+                .await
+                .map_err(|err| {
+                    Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
+                })?;
+            Ok(Box::new(NatsBatch {
+                batch,
+                consumer: self.consumer.clone(),
+            }) as Box<dyn Batch>)
+        }
+        .boxed()
+    }
+
+    fn ack_wait(&self) -> Duration {
+        self.ack_wait
+    }
+}
+
+struct NatsBatch {
+    batch: jetstream::consumer::pull::Batch,
+    consumer: String,
 }
 
 fn delivery(message: jetstream::Message) -> Delivery {
@@ -288,27 +313,16 @@ fn delivery(message: jetstream::Message) -> Delivery {
     }
 }
 
-impl Deliveries for NatsDeliveries {
+impl Batch for NatsBatch {
     fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>> {
         async move {
             let consumer = &self.consumer;
-            self.messages.next().await.map(|item| {
+            self.batch.next().await.map(|item| {
                 item.map(delivery)
                     .map_err(|err| Error::nats(format!("pulling from consumer `{consumer}`"), err))
             })
         }
         .boxed()
-    }
-
-    fn ack_wait(&self) -> Duration {
-        self.ack_wait
-    }
-
-    fn try_next(&mut self) -> Option<Delivery> {
-        match self.messages.next().now_or_never() {
-            Some(Some(Ok(message))) => Some(delivery(message)),
-            _ => None,
-        }
     }
 }
 
