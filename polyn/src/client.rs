@@ -7,6 +7,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::transport::nats::NatsTransport;
 use crate::transport::{Incoming, Outgoing, Transport};
@@ -250,8 +251,29 @@ impl Client {
         options: PublishOptions,
     ) -> Result<PendingPublish, Error> {
         let (id, message) = self.prepare(name, data, options)?;
-        let ack = self.inner.transport.publish(message).await?;
+        let span = self.send_span(name, &id, &message);
+        let ack = self
+            .inner
+            .transport
+            .publish(message)
+            .instrument(span)
+            .await?;
         Ok(PendingPublish::new(id, ack))
+    }
+
+    /// The `<name> send` span of the Polyn observability conventions.
+    pub(crate) fn send_span(&self, name: &str, id: &str, message: &Outgoing) -> tracing::Span {
+        tracing::info_span!(
+            "send",
+            otel.name = %format_args!("{name} send"),
+            otel.kind = "producer",
+            messaging.system = "NATS",
+            messaging.protocol = "Polyn",
+            messaging.destination = %message.subject,
+            messaging.url = %self.server_url(),
+            messaging.message_id = %id,
+            messaging.message_payload_size_bytes = message.payload.len(),
+        )
     }
 
     /// Validates and publishes an event on core NATS, with no stream and no
@@ -384,7 +406,11 @@ async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
     } else {
         config.servers().to_vec()
     };
-    let shown = servers.join(", ");
+    let shown = servers
+        .iter()
+        .map(|s| crate::config::redact_url(s))
+        .collect::<Vec<_>>()
+        .join(", ");
     let fail = |source: Box<dyn std::error::Error + Send + Sync>| Error::Connect {
         servers: shown.clone(),
         source,

@@ -27,7 +27,7 @@ const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
 /// assert!(err.to_string().contains("You must configure the `domain` for Polyn"));
 /// # Ok::<(), polyn::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     domain: String,
     source_root: String,
@@ -138,6 +138,45 @@ impl ConfigBuilder {
             tls: self.tls,
             name: self.name,
         })
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("domain", &self.domain)
+            .field("source_root", &self.source_root)
+            .field(
+                "servers",
+                &self
+                    .servers
+                    .iter()
+                    .map(|s| redact_url(s))
+                    .collect::<Vec<_>>(),
+            )
+            .field("schema_bucket", &self.schema_bucket)
+            .field("auth", &self.auth)
+            .field("tls", &self.tls)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// A server URL with any `user:password@` replaced by `***@`, for logs and errors.
+///
+/// ```
+/// assert_eq!(polyn::redact_url("nats://app:pw@host:4222"), "nats://***@host:4222");
+/// assert_eq!(polyn::redact_url("nats://host:4222"), "nats://host:4222");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -444,6 +483,13 @@ mod tests {
             Some(std::path::Path::new("/etc/ca.pem"))
         );
         assert!(!format!("{config:?}").contains("hunter2"));
+        let with_url = Config::builder()
+            .domain("com.test")
+            .source_root("svc")
+            .server("nats://app:hunter2@localhost:4222")
+            .build()
+            .unwrap();
+        assert!(!format!("{with_url:?}").contains("hunter2"));
 
         let err = Config::from_lookup(lookup(&[
             ("POLYN_DOMAIN", "com.test"),

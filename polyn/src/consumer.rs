@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::transport::{AckKind, Acker, Delivery, PullConsumer};
 use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
@@ -42,6 +43,25 @@ impl std::fmt::Debug for Context {
     }
 }
 
+/// A context for a core-NATS message: nothing to acknowledge.
+pub(crate) fn noop_context<T>(received: &crate::Received<T>) -> Context {
+    Context {
+        subject: received.subject.clone(),
+        headers: received.headers.clone().into(),
+        delivered: 1,
+        stream_sequence: 0,
+        acker: Arc::new(NoAck),
+    }
+}
+
+struct NoAck;
+
+impl Acker for NoAck {
+    fn ack(&self, _kind: AckKind) -> crate::transport::BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 impl Context {
     /// The subject the message was published on.
     pub fn subject(&self) -> &str {
@@ -58,7 +78,7 @@ impl Context {
         self.delivered
     }
 
-    /// The message's sequence number in its stream.
+    /// The message's sequence number in its stream (0 on core NATS).
     pub fn stream_sequence(&self) -> u64 {
         self.stream_sequence
     }
@@ -399,10 +419,24 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                     Some(Ok(delivery)) => {
                         let permit = permits.pop();
                         let shared = shared.clone();
-                        tasks.spawn(async move {
-                            process(shared, delivery).await;
-                            drop(permit);
-                        });
+                        let span = tracing::info_span!(
+                            "receive",
+                            otel.name = %format_args!("{} receive", shared.name),
+                            otel.kind = "consumer",
+                            messaging.system = "NATS",
+                            messaging.protocol = "Polyn",
+                            messaging.destination = %shared.name,
+                            messaging.message_payload_size_bytes = delivery.message.payload.len(),
+                            messaging.nats.stream_sequence = delivery.stream_sequence,
+                            messaging.nats.delivered = delivery.delivered,
+                        );
+                        tasks.spawn(
+                            async move {
+                                process(shared, delivery).await;
+                                drop(permit);
+                            }
+                            .instrument(span),
+                        );
                     }
                     Some(Err(err)) => {
                         tracing::warn!(consumer = %self.consumer, error = %err, "pull interrupted");

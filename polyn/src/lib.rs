@@ -39,12 +39,13 @@ mod publish;
 mod received;
 mod schema;
 mod schema_store;
+mod serve;
 mod subscriber;
 mod transport;
 mod validation;
 
 pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
-pub use config::{Config, ConfigBuilder};
+pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{
     Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_CONCURRENCY, InvalidMessage,
 };
@@ -52,11 +53,14 @@ pub use credentials::{Auth, Secret, Tls};
 pub use error::Error;
 pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
 pub use event_type::EventType;
+/// A boxed, sendable future, as [`Handler::call`] returns.
+pub use futures_util::future::BoxFuture;
 pub use outcome::{IntoOutcome, Outcome};
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
 pub use received::Received;
 pub use schema::{Schema, Schemas};
 pub use schema_store::SchemaStore;
+pub use serve::{Handler, HandlerSpec};
 pub use subscriber::Subscriber;
 pub use validation::{
     CLOUD_EVENT_SCHEMA, Problem, ValidationError, validate_data, validate_envelope, validate_event,
