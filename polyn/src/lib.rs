@@ -35,11 +35,18 @@ mod event;
 mod event_type;
 pub mod naming;
 mod outcome;
+#[doc(hidden)]
+pub mod __private {
+    //! Support for generated code; not a public API.
+    pub use crate::private::*;
+}
+mod private;
 mod publish;
 mod received;
 mod schema;
 mod schema_store;
 mod serve;
+mod state;
 mod subscriber;
 mod transport;
 mod validation;
@@ -56,11 +63,14 @@ pub use event_type::EventType;
 /// A boxed, sendable future, as [`Handler::call`] returns.
 pub use futures_util::future::BoxFuture;
 pub use outcome::{IntoOutcome, Outcome};
+#[cfg(feature = "macros")]
+pub use polyn_macros::handler;
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
 pub use received::Received;
 pub use schema::{Schema, Schemas};
 pub use schema_store::SchemaStore;
 pub use serve::{Handler, HandlerSpec};
+pub use state::State;
 pub use subscriber::Subscriber;
 pub use validation::{
     CLOUD_EVENT_SCHEMA, Problem, ValidationError, validate_data, validate_envelope, validate_event,

@@ -1,0 +1,19 @@
+//! Support for generated code (`#[polyn::handler]`, `polyn-build`). Not a
+//! public API: it may change in any release.
+
+pub use serde_json::Value;
+pub use std::sync::Arc;
+
+pub use crate::{BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome};
+
+/// Converts a validated dynamic event to the handler's event type.
+pub fn typed_event<T: serde::de::DeserializeOwned>(
+    event: Event<Value>,
+) -> Result<Event<T>, String> {
+    event.into_typed::<T>().map_err(|err| err.to_string())
+}
+
+/// The outcome a handler's return value stands for.
+pub fn outcome<R: IntoOutcome>(result: R) -> Result<Outcome, String> {
+    result.into_outcome()
+}
