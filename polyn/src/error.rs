@@ -201,6 +201,27 @@ pub enum Error {
         id: String,
     },
 
+    /// A sandbox wait ran out of time.
+    #[error(
+        "nothing was settled within {timeout:?}; is a consumer for the event running on this \
+         sandbox, and was it declared with `SandboxBuilder::consumer`?"
+    )]
+    SandboxTimeout {
+        /// How long the sandbox waited.
+        timeout: std::time::Duration,
+    },
+
+    /// A real server lacks streams or consumers the sandbox declares.
+    #[error(
+        "the server does not match the sandbox's streams and consumers:\n{}\ncreate them with \
+         the Polyn CLI or your migrations",
+        problems.join("\n")
+    )]
+    TopologyMismatch {
+        /// Every mismatch found.
+        problems: Vec<String>,
+    },
+
     /// The client has been closed or shut down.
     #[error("the Polyn client is closed")]
     Closed,

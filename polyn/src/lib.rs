@@ -43,6 +43,7 @@ pub mod __private {
 mod private;
 mod publish;
 mod received;
+mod sandbox;
 mod schema;
 mod schema_store;
 mod serve;
@@ -67,6 +68,7 @@ pub use outcome::{IntoOutcome, Outcome};
 pub use polyn_macros::handler;
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
 pub use received::Received;
+pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};
 pub use schema::{Schema, Schemas};
 pub use schema_store::SchemaStore;
 pub use serve::{Handler, HandlerSpec};
