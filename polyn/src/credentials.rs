@@ -69,7 +69,7 @@ pub enum Auth {
 /// TLS settings. Passed through to `async-nats`.
 ///
 /// ```
-/// let tls = polyn::Tls { required: true, ca_file: Some("ca.pem".into()), ..Default::default() };
+/// let tls = polyn::Tls::default().require().ca_file("ca.pem");
 /// assert!(tls.required);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,4 +81,27 @@ pub struct Tls {
     pub ca_file: Option<PathBuf>,
     /// PEM client certificate and its key, for mutual TLS.
     pub client_cert: Option<(PathBuf, PathBuf)>,
+}
+
+impl Tls {
+    /// Requires TLS.
+    #[must_use]
+    pub fn require(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Trusts the root certificates in a PEM file.
+    #[must_use]
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents a client certificate and key (PEM files), for mutual TLS.
+    #[must_use]
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_cert = Some((cert.into(), key.into()));
+        self
+    }
 }
