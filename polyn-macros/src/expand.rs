@@ -1,0 +1,690 @@
+//! `#[polyn::handler]`: from the options and the function to a unit struct
+//! that implements `polyn::Handler`, or to the fallback and the errors.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{AttrStyle, Attribute, ItemFn, LitStr, Type};
+
+use crate::ast::{self, ArgKind, Handler};
+use crate::attr::{self, Options};
+use crate::errors::Errors;
+use crate::names::SchemaDir;
+
+/// Expands `#[polyn::handler(args)] item`.
+pub(crate) fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    expand(args, item, manifest_dir.as_deref())
+}
+
+/// [`handler`], with the crate folder that schemas are looked up from
+/// (`None`: the current folder).
+pub(crate) fn expand(
+    args: TokenStream,
+    item: TokenStream,
+    manifest_dir: Option<&Path>,
+) -> TokenStream {
+    let Ok(function) = syn::parse2::<ItemFn>(item.clone()) else {
+        let error = syn::Error::new(
+            Span::call_site(),
+            "`#[polyn::handler]` goes on an `async fn` taking a `polyn::Event<T>`",
+        );
+        let error = error.into_compile_error();
+        return quote!(#item #error);
+    };
+    let mut errors = Errors::default();
+    let options = attr::parse(args, &mut errors);
+    let handler = ast::analyse(&function, &mut errors);
+    let binding = bind_event(&options, &handler, manifest_dir, &mut errors);
+    match (errors.finish(), binding) {
+        (None, Some(binding)) => generate(&function, &handler, &options, &binding),
+        (error, _) => {
+            let error = error.unwrap_or_else(|| {
+                syn::Error::new(Span::call_site(), "the handler's event could not be found")
+            });
+            fallback(&function, &handler, &options, &error)
+        }
+    }
+}
+
+/// Where the handler's event comes from.
+#[derive(Debug)]
+enum Binding<'a> {
+    /// `Event<T>`: `T` names the event and decodes it.
+    Typed(&'a Type),
+    /// `Event` with `event = "name"`, found in the schemas folder.
+    Dynamic { name: LitStr, schema: PathBuf },
+}
+
+fn bind_event<'a>(
+    options: &Options,
+    handler: &'a Handler,
+    manifest_dir: Option<&Path>,
+    errors: &mut Errors,
+) -> Option<Binding<'a>> {
+    let event = handler.event.as_ref()?;
+    match (&event.data, &options.event) {
+        (Some(data), None) => Some(Binding::Typed(data)),
+        (Some(_), Some(named)) => {
+            errors.push(syn::Error::new_spanned(
+                &named.tokens,
+                "`event = \"...\"` names the event of an untyped `polyn::Event`; this handler \
+                 takes an `Event<T>`, whose type `T` names the event: remove `event`",
+            ));
+            None
+        }
+        // An invalid `event` option is already reported.
+        (None, None) if options.is_given("event") => None,
+        (None, None) => {
+            errors.push(syn::Error::new_spanned(
+                &event.ty,
+                "an untyped `polyn::Event` needs the event's name, as in \
+                 `#[polyn::handler(event = \"user.created.v1\")]`; or take a `polyn::Event<T>` \
+                 whose `T` is generated from the schema by polyn-build",
+            ));
+            None
+        }
+        (None, Some(named)) => {
+            let dir = manifest_dir.unwrap_or_else(|| Path::new("."));
+            let explicit = options.schemas.as_ref().map(|s| &s.value);
+            let found = SchemaDir::find(dir, explicit.map(LitStr::value).as_deref())
+                .map_err(|message| {
+                    let span = explicit.map_or_else(|| named.value.span(), LitStr::span);
+                    syn::Error::new(span, message)
+                })
+                .and_then(|schemas| {
+                    schemas
+                        .check(&named.value.value())
+                        .map(Path::to_owned)
+                        .map_err(|message| syn::Error::new(named.value.span(), message))
+                });
+            let schema = errors.check(found)?;
+            Some(Binding::Dynamic {
+                name: named.value.clone(),
+                schema,
+            })
+        }
+    }
+}
+
+/// The function's attributes, by the item they go on.
+struct Attrs<'a> {
+    /// `#[doc]`, lint levels and `#[cfg]`: on the struct.
+    on_struct: Vec<&'a Attribute>,
+    /// `#[cfg]`: on every item (the function is in one of them).
+    cfg: Vec<&'a Attribute>,
+    /// Everything else, and lint levels again: on the function (`#[cfg]`
+    /// is on its `impl`).
+    on_function: Vec<Attribute>,
+}
+
+impl<'a> Attrs<'a> {
+    fn split(attrs: &'a [Attribute]) -> Self {
+        let mut split = Attrs {
+            on_struct: Vec::new(),
+            cfg: Vec::new(),
+            on_function: Vec::new(),
+        };
+        for attr in attrs {
+            let path = attr.path();
+            let is = |name: &str| path.is_ident(name);
+            if matches!(attr.style, AttrStyle::Inner(_)) {
+                split.on_function.push(attr.clone());
+            } else if is("doc") {
+                split.on_struct.push(attr);
+            } else if is("cfg") {
+                split.on_struct.push(attr);
+                split.cfg.push(attr);
+            } else if is("allow") || is("warn") || is("deny") || is("forbid") {
+                split.on_struct.push(attr);
+                split.on_function.push(attr.clone());
+            } else {
+                split.on_function.push(attr.clone());
+            }
+        }
+        split
+    }
+}
+
+/// The struct named after the function, and its inherent `call`: the
+/// function itself, for unit tests.
+fn struct_and_call(function: &ItemFn, attrs: &Attrs<'_>) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let on_struct = &attrs.on_struct;
+    let cfg = &attrs.cfg;
+    let mut call = function.clone();
+    call.attrs.clone_from(&attrs.on_function);
+    call.sig.ident = Ident::new("call", name.span());
+    quote! {
+        #(#on_struct)*
+        #[allow(non_camel_case_types)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        #vis struct #name;
+
+        #(#cfg)*
+        impl #name {
+            /// The handler function itself, to call directly (in unit tests, for example).
+            // Polyn needs an `async fn`, awaiting or not.
+            #[allow(clippy::unused_async)]
+            #call
+        }
+    }
+}
+
+/// `impl<__S> Handler<__S>` when the function takes no state; else
+/// `impl Handler<S>`.
+fn state_generics(handler: &Handler) -> (TokenStream, TokenStream) {
+    match &handler.state {
+        Some(state) => (TokenStream::new(), quote!(#state)),
+        None => (quote!(<__S>), quote!(__S)),
+    }
+}
+
+fn generate(
+    function: &ItemFn,
+    handler: &Handler,
+    options: &Options,
+    binding: &Binding<'_>,
+) -> TokenStream {
+    let import_crate = options.import_crate();
+    let private = quote!(__polyn::__private);
+    let name = &function.sig.ident;
+    let attrs = Attrs::split(&function.attrs);
+    let cfg = &attrs.cfg;
+    let struct_and_call = struct_and_call(function, &attrs);
+    let (impl_generics, state) = state_generics(handler);
+
+    let (helpers, event_name, convert) = match binding {
+        Binding::Typed(data) => {
+            // The only place that needs `T: EventType`, spanned at `T`, so a
+            // type that is not an event type is one error, pointing at it.
+            let bind = quote_spanned!(data.span()=> __polyn_event_type::<#data>());
+            let helpers = quote! {
+                fn __polyn_event_type<__T: #private::EventType>() -> (
+                    &'static str,
+                    fn(#private::Event<#private::Value>) -> ::core::result::Result<#private::Event<__T>, ::std::string::String>,
+                ) {
+                    (<__T as #private::EventType>::NAME, #private::typed_event::<__T>)
+                }
+                fn __polyn_typed() -> (
+                    &'static str,
+                    fn(#private::Event<#private::Value>) -> ::core::result::Result<#private::Event<#data>, ::std::string::String>,
+                ) {
+                    #bind
+                }
+            };
+            let convert = quote!(let __polyn_event = (__polyn_typed().1)(__polyn_event)?;);
+            (helpers, quote!(__polyn_typed().0), convert)
+        }
+        Binding::Dynamic { name, schema } => {
+            // Rebuilds the crate when the schema changes or disappears.
+            let schema = LitStr::new(&schema.to_string_lossy(), name.span());
+            let helpers = quote!(
+                const _: &[u8] = ::core::include_bytes!(#schema);
+            );
+            (helpers, quote!(#name), TokenStream::new())
+        }
+    };
+
+    let mut spec = quote!(#private::HandlerSpec::new(#event_name));
+    for (method, value) in [
+        ("source", &options.source),
+        ("stream", &options.stream),
+        ("consumer", &options.consumer),
+    ] {
+        if let Some(setting) = value {
+            let method = Ident::new(method, Span::call_site());
+            let value = &setting.value;
+            spec.extend(quote!(.#method(#value)));
+        }
+    }
+    for (method, value) in [
+        ("concurrency", &options.concurrency),
+        ("batch", &options.batch),
+    ] {
+        if let Some(setting) = value {
+            let method = Ident::new(method, Span::call_site());
+            let mut count = Literal::usize_unsuffixed(setting.value.value);
+            count.set_span(setting.value.span);
+            spec.extend(quote!(.#method(#count)));
+        }
+    }
+    if options.core.is_some() {
+        spec.extend(match &options.queue_group {
+            Some(group) => {
+                let group = &group.value;
+                quote!(.core(::core::option::Option::Some(::std::string::String::from(#group))))
+            }
+            None => quote!(.core(::core::option::Option::None)),
+        });
+    }
+
+    let args = handler.args.iter().map(|arg| match arg.kind {
+        ArgKind::Event => quote_spanned!(arg.span=> __polyn_event),
+        ArgKind::Context => quote_spanned!(arg.span=> __polyn_context),
+        ArgKind::State => {
+            let state = quote!(__polyn::State);
+            quote_spanned!(arg.span=> #state(__polyn_state))
+        }
+        // Reported: no expansion is generated.
+        ArgKind::Unsupported => quote_spanned!(arg.span=> ::core::unreachable!()),
+    });
+    // An unsupported return type is one error, on the return type. (A
+    // local function: a user-spanned path could trip the user's lints.)
+    let outcome = respan(
+        quote!(__polyn_outcome(__polyn_output)),
+        ast::output_span(function),
+    );
+    // A future that is not `Send` is one error, on the function name.
+    let future = quote_spanned! {name.span()=>
+        ::std::boxed::Box::pin(async move {
+            #convert
+            let __polyn_output = #name::call(#(#args),*).await;
+            #outcome
+        })
+    };
+
+    quote! {
+        #struct_and_call
+
+        #(#cfg)*
+        const _: () = {
+            #import_crate
+
+            #helpers
+
+            fn __polyn_outcome<__R: #private::IntoOutcome>(
+                output: __R,
+            ) -> ::core::result::Result<#private::Outcome, ::std::string::String> {
+                #private::outcome(output)
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #private::Handler<#state> for #name {
+                fn spec(&self) -> #private::HandlerSpec {
+                    #spec
+                }
+
+                fn call(
+                    &self,
+                    __polyn_event: #private::Event<#private::Value>,
+                    __polyn_context: #private::Context,
+                    __polyn_state: #state,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Outcome, ::std::string::String>> {
+                    #future
+                }
+
+                fn shared(&self) -> #private::Arc<dyn #private::Handler<#state>> {
+                    #private::Arc::new(*self)
+                }
+            }
+        };
+    }
+}
+
+/// `tokens`, all with `span`, so that an error about them points there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// The code emitted with the errors: the function itself when it is a
+/// method, else the struct and its `call` (so the function is still
+/// checked, and IDEs keep working) with a `Handler` impl that is never run,
+/// so the errors are the only ones.
+fn fallback(
+    function: &ItemFn,
+    handler: &Handler,
+    options: &Options,
+    error: &syn::Error,
+) -> TokenStream {
+    let error = error.to_compile_error();
+    if handler.keep_original {
+        return quote!(#function #error);
+    }
+    let import_crate = options.import_crate();
+    let private = quote!(__polyn::__private);
+    let name = &function.sig.ident;
+    let attrs = Attrs::split(&function.attrs);
+    let cfg = &attrs.cfg;
+    let struct_and_call = struct_and_call(function, &attrs);
+    let (impl_generics, state) = state_generics(handler);
+    quote! {
+        #struct_and_call
+
+        #(#cfg)*
+        const _: () = {
+            #import_crate
+
+            #[automatically_derived]
+            impl #impl_generics #private::Handler<#state> for #name {
+                fn spec(&self) -> #private::HandlerSpec {
+                    ::core::unreachable!()
+                }
+
+                fn call(
+                    &self,
+                    _: #private::Event<#private::Value>,
+                    _: #private::Context,
+                    _: #state,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Outcome, ::std::string::String>> {
+                    ::core::unreachable!()
+                }
+
+                fn shared(&self) -> #private::Arc<dyn #private::Handler<#state>> {
+                    #private::Arc::new(*self)
+                }
+            }
+        };
+
+        #error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_dir() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn expand_str(args: TokenStream, item: TokenStream) -> String {
+        let tokens = expand(args, item, Some(manifest_dir()));
+        syn::parse2::<syn::File>(tokens.clone()).expect("the expansion is valid Rust");
+        tokens.to_string()
+    }
+
+    fn squash(tokens: TokenStream) -> String {
+        tokens.to_string()
+    }
+
+    #[test]
+    fn a_typed_handler_with_state_and_context() {
+        let out = expand_str(
+            quote!(source = "billing", concurrency = 8),
+            quote! {
+                /// Stores widgets.
+                pub async fn on_widget(
+                    event: polyn::Event<WidgetsCreatedV1>,
+                    ctx: polyn::Context,
+                    polyn::State(db): polyn::State<Db>,
+                ) -> Result<(), MyError> { db.store(event).await }
+            },
+        );
+        for expected in [
+            quote!(#[doc = r" Stores widgets."] #[allow(non_camel_case_types)]),
+            quote!(
+                pub struct on_widget;
+            ),
+            quote!(
+                pub async fn call(
+                    event: polyn::Event<WidgetsCreatedV1>,
+                    ctx: polyn::Context,
+                    polyn::State(db): polyn::State<Db>,
+                ) -> Result<(), MyError> {
+                    db.store(event).await
+                }
+            ),
+            quote!(
+                use ::polyn as __polyn;
+            ),
+            quote!(impl __polyn::__private::Handler<Db> for on_widget),
+            quote!(__polyn_event_type::<WidgetsCreatedV1>()),
+            quote!(
+                __polyn::__private::HandlerSpec::new(__polyn_typed().0)
+                    .source("billing")
+                    .concurrency(8)
+            ),
+            quote!(let __polyn_output = on_widget::call(__polyn_event, __polyn_context, __polyn::State(__polyn_state)).await;),
+            quote!(let __polyn_event = (__polyn_typed().1)(__polyn_event)?;),
+            quote!(__polyn::__private::Arc::new(*self)),
+        ] {
+            let expected = squash(expected);
+            assert!(out.contains(&expected), "missing `{expected}` in\n{out}");
+        }
+        assert!(
+            out.contains("impl on_widget { # [doc = r\" The handler function itself"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn without_state_the_handler_is_generic_over_it() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+        );
+        assert!(
+            out.contains(&squash(
+                quote!(impl<__S> __polyn::__private::Handler<__S> for f)
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(f::call(__polyn_event).await;))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                struct f;
+            ))),
+            "{out}"
+        );
+        assert!(!out.contains("pub"), "{out}");
+    }
+
+    #[test]
+    fn a_dynamic_handler_is_checked_against_the_schemas() {
+        let out = expand_str(
+            quote!(event = "user.created.v1", core, queue_group = "workers"),
+            quote!(
+                async fn f(event: polyn::Event) {}
+            ),
+        );
+        assert!(
+            out.contains(&squash(quote!(HandlerSpec::new("user.created.v1").core(
+                ::core::option::Option::Some(::std::string::String::from("workers"))
+            )))),
+            "{out}"
+        );
+        assert!(out.contains("include_bytes !"), "{out}");
+        assert!(out.contains("user.created.v1.json"), "{out}");
+        assert!(!out.contains("__polyn_typed"), "{out}");
+
+        let out = expand_str(
+            quote!(event = "user.created.v2"),
+            quote!(
+                async fn f(event: polyn::Event) {}
+            ),
+        );
+        assert!(out.contains("did you mean `user.created.v1`?"), "{out}");
+    }
+
+    #[test]
+    fn the_crate_can_be_renamed() {
+        let out = expand_str(
+            quote!(crate = "my::polyn", core),
+            quote!(
+                async fn f(e: Event<A>, polyn::State(s): State<S>) {}
+            ),
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                use my::polyn as __polyn;
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(impl __polyn::__private::Handler<S> for f))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(__polyn::State(__polyn_state)))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(.core(::core::option::Option::None)))),
+            "{out}"
+        );
+        assert!(!out.contains("use :: polyn"), "{out}");
+    }
+
+    #[test]
+    fn attributes_are_split_between_the_struct_and_the_function() {
+        let out = expand_str(
+            quote!(),
+            quote! {
+                /// Docs.
+                #[cfg(feature = "x")]
+                #[allow(clippy::too_many_lines)]
+                #[tracing::instrument]
+                async fn f(e: Event<A>) { #![allow(unused)] }
+            },
+        );
+        let struct_part = &out[..out.find("struct f").expect("struct")];
+        assert!(struct_part.contains("Docs"), "{out}");
+        assert!(struct_part.contains("cfg"), "{out}");
+        assert!(struct_part.contains("too_many_lines"), "{out}");
+        assert!(!struct_part.contains("instrument"), "{out}");
+        let call = &out[out.find("impl f").expect("impl")..];
+        assert!(
+            call.starts_with("impl f") && out.contains("# [cfg (feature = \"x\")] impl f"),
+            "{out}"
+        );
+        assert!(call.contains("tracing :: instrument"), "{out}");
+        assert!(call.contains("# ! [allow (unused)]"), "{out}");
+        assert_eq!(out.matches("Docs").count(), 1, "{out}");
+        assert_eq!(out.matches("cfg").count(), 3, "{out}");
+    }
+
+    #[test]
+    fn errors_come_with_the_fallback() {
+        let out = expand_str(
+            quote!(flavor = "x"),
+            quote!(
+                async fn f(e: Event<A>, polyn::State(s): State<S>) -> u8 {
+                    1
+                }
+            ),
+        );
+        assert!(out.contains("compile_error !"), "{out}");
+        assert!(out.contains("unknown option `flavor`"), "{out}");
+        assert!(
+            out.contains("impl f { # [doc = r\" The handler function itself"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                async fn call(e: Event<A>, polyn::State(s): State<S>) -> u8 {
+                    1
+                }
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(impl __polyn::__private::Handler<S> for f))),
+            "{out}"
+        );
+        assert!(out.contains("unreachable"), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn every_error_is_reported() {
+        let out = expand_str(
+            quote!(flavor = "x", batch = 0),
+            quote!(
+                fn f<T>(e: Event<T>, x: u8) {}
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 5, "{out}");
+    }
+
+    #[test]
+    fn a_method_is_given_back_as_it_was() {
+        let item = quote!(
+            async fn f(&self, e: Event<A>) {}
+        );
+        let out = expand_str(quote!(), item.clone());
+        assert!(out.starts_with(&squash(item)), "{out}");
+        assert!(!out.contains("struct"), "{out}");
+    }
+
+    #[test]
+    fn something_else_than_a_function() {
+        let out = expand(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+            Some(manifest_dir()),
+        )
+        .to_string();
+        assert!(out.starts_with("struct S ;"), "{out}");
+        assert!(out.contains("goes on an `async fn`"), "{out}");
+    }
+
+    #[test]
+    fn event_and_typed_events_do_not_mix() {
+        let out = expand_str(
+            quote!(event = "user.created.v1"),
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+        );
+        assert!(out.contains("names the event of an untyped"), "{out}");
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f(e: Event) {}
+            ),
+        );
+        assert!(out.contains("needs the event's name"), "{out}");
+    }
+
+    #[test]
+    fn schema_folder_problems_point_at_the_right_option() {
+        let out = expand_str(
+            quote!(event = "user.created.v1", schemas = "nowhere"),
+            quote!(
+                async fn f(e: Event) {}
+            ),
+        );
+        assert!(out.contains("schemas folder `"), "{out}");
+        let lonely = std::env::temp_dir().join(format!("polyn-macros-none-{}", std::process::id()));
+        std::fs::create_dir_all(&lonely).expect("mkdir");
+        let out = expand(
+            quote!(event = "user.created.v1"),
+            quote!(
+                async fn f(e: Event) {}
+            ),
+            Some(&lonely),
+        )
+        .to_string();
+        // Only a stray `schemas` folder in a parent of the temp dir is found.
+        if !std::env::temp_dir()
+            .ancestors()
+            .any(|dir| dir.join("schemas").is_dir())
+        {
+            assert!(out.contains("no `schemas` folder found"), "{out}");
+        }
+        std::fs::remove_dir_all(&lonely).expect("cleanup");
+    }
+}

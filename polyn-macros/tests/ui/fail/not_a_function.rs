@@ -1,0 +1,4 @@
+#[polyn::handler]
+pub struct OnWidget;
+
+fn main() {}
