@@ -168,7 +168,7 @@ impl Client {
 
     /// Decodes a received message into the event type `T`, checking that it
     /// is a `T` at all.
-    pub(crate) fn decode_typed<T: DeserializeOwned>(
+    pub(crate) fn decode_typed<T: DeserializeOwned + 'static>(
         &self,
         payload: &[u8],
         expected_name: Option<&str>,

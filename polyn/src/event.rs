@@ -102,14 +102,16 @@ impl PolynData {
     /// The `polyndata` this crate sends: `clientlang` `"rust"`, the `rustc`
     /// version it was compiled with, and the crate version.
     pub fn rust() -> Self {
-        PolynData {
-            clientlang: "rust".to_owned(),
-            clientlangversion: env!("POLYN_RUSTC_VERSION").to_owned(),
-            clientversion: env!("CARGO_PKG_VERSION").to_owned(),
-            other: Map::new(),
-        }
+        RUST_POLYNDATA.clone()
     }
 }
+
+static RUST_POLYNDATA: std::sync::LazyLock<PolynData> = std::sync::LazyLock::new(|| PolynData {
+    clientlang: "rust".to_owned(),
+    clientlangversion: env!("POLYN_RUSTC_VERSION").to_owned(),
+    clientversion: env!("CARGO_PKG_VERSION").to_owned(),
+    other: Map::new(),
+});
 
 /// Formats a time the way Polyn sends it: RFC 3339, UTC, microseconds, `Z`.
 fn format_time(time: DateTime<Utc>) -> String {
@@ -422,9 +424,18 @@ impl Event<Value> {
     /// assert_eq!(typed.data().n, 7);
     /// # Ok::<(), polyn::Error>(())
     /// ```
-    pub fn into_typed<U: DeserializeOwned>(self) -> Result<Event<U>, Error> {
+    pub fn into_typed<U: DeserializeOwned + 'static>(self) -> Result<Event<U>, Error> {
         let mut data = Value::Null;
         let shell = self.map(|d| data = d);
+        // Already the dynamic form: no conversion.
+        let data: Box<dyn std::any::Any> = Box::new(data);
+        let data = match data.downcast::<U>() {
+            Ok(same) => return Ok(shell.map(|()| *same)),
+            Err(other) => match other.downcast::<Value>() {
+                Ok(value) => *value,
+                Err(_) => Value::Null,
+            },
+        };
         match serde_json::from_value::<U>(data) {
             Ok(typed) => Ok(shell.map(|()| typed)),
             Err(err) => Err(Error::DataType {
@@ -494,7 +505,7 @@ impl<T: Serialize> Serialize for Event<T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Event<T> {
+impl<'de, T: DeserializeOwned + 'static> Deserialize<'de> for Event<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Event::from_json(value)

@@ -7,7 +7,7 @@ pub use std::sync::Arc;
 pub use crate::{BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome};
 
 /// Converts a validated dynamic event to the handler's event type.
-pub fn typed_event<T: serde::de::DeserializeOwned>(
+pub fn typed_event<T: serde::de::DeserializeOwned + 'static>(
     event: Event<Value>,
 ) -> Result<Event<T>, String> {
     event.into_typed::<T>().map_err(|err| err.to_string())

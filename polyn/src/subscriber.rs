@@ -41,7 +41,7 @@ impl<T> std::fmt::Debug for Subscriber<T> {
     }
 }
 
-impl<T: DeserializeOwned> Subscriber<T> {
+impl<T: DeserializeOwned + 'static> Subscriber<T> {
     /// The next event; `None` when the connection is closed for good.
     pub async fn next(&mut self) -> Option<Result<Received<T>, Error>> {
         let message = self.subscription.next().await?;
