@@ -65,7 +65,7 @@ impl SchemaStore {
         let missing = || Error::SchemaStoreNotFound {
             bucket: bucket.to_owned(),
         };
-        match js.get_stream_no_info(format!("KV_{bucket}")).await {
+        match js.get_stream(format!("KV_{bucket}")).await {
             Ok(_) => {}
             Err(err) => {
                 let not_found = matches!(
