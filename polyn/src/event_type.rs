@@ -32,4 +32,7 @@ pub trait EventType: Serialize + DeserializeOwned + Send + Sync + 'static {
     const NAME: &'static str;
     /// The payload JSON Schema the type was generated from.
     const SCHEMA: &'static str;
+    /// SHA-256 (hex) of the schema's canonical JSON, when the type was
+    /// generated: compare it with the schema a registry holds to detect drift.
+    const SCHEMA_DIGEST: Option<&'static str> = None;
 }

@@ -33,6 +33,7 @@ mod credentials;
 mod error;
 mod event;
 mod event_type;
+mod include_events;
 pub mod naming;
 mod outcome;
 #[doc(hidden)]

@@ -4,7 +4,15 @@
 pub use serde_json::Value;
 pub use std::sync::Arc;
 
-pub use crate::{BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome};
+// The crates `polyn-build` output names, so users depend on `polyn` only.
+pub use chrono;
+pub use serde;
+pub use serde_json;
+pub use uuid;
+
+pub use crate::{
+    BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome, State,
+};
 
 /// Converts a validated dynamic event to the handler's event type.
 pub fn typed_event<T: serde::de::DeserializeOwned + 'static>(

@@ -1,0 +1,44 @@
+//! Generating 200 schemas takes under 2 seconds, in the unoptimised profile
+//! build scripts use by default.
+
+use std::time::{Duration, Instant};
+
+use polyn_build::SchemaFile;
+
+#[test]
+fn two_hundred_schemas_in_under_two_seconds() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut templates: Vec<SchemaFile> = std::fs::read_dir(&golden)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| SchemaFile::read(path).unwrap())
+        .collect();
+    templates.sort_by(|a, b| a.name().cmp(b.name()));
+    // The golden schemas, each many times under a new name: a realistic mix
+    // of nested objects, enums, `oneOf`, `$ref`s and formats.
+    let files: Vec<SchemaFile> = (0..200)
+        .map(|index| {
+            let template = &templates[index % templates.len()];
+            SchemaFile::new(
+                format!("schemas/perf{index}.{}.json", template.name()),
+                template.text(),
+            )
+        })
+        .collect();
+
+    let start = Instant::now();
+    let code = polyn_build::generate(&files).unwrap();
+    let elapsed = start.elapsed();
+
+    eprintln!(
+        "generated {} schemas ({} lines) in {elapsed:?}",
+        files.len(),
+        code.lines().count()
+    );
+    assert_eq!(code.matches("impl ::polyn::EventType for").count(), 200);
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "generating 200 schemas took {elapsed:?}"
+    );
+}

@@ -1,0 +1,246 @@
+//! The event types polyn-build generates from the repository's `schemas/`
+//! folder (see `tests/build.rs`): they build under `#![deny(warnings)]`,
+//! round-trip through `serde_json` and through the runtime's envelope and
+//! validation, and carry their schema and its digest.
+#![deny(warnings)]
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::path::Path;
+
+use polyn::{Config, Event, EventType, Schema, Schemas, validate_event};
+use serde_json::{Value, json};
+
+polyn::include_events!();
+
+const DOMAIN: &str = "com.test";
+
+fn config() -> Config {
+    Config::builder()
+        .domain(DOMAIN)
+        .source_root("user.backend")
+        .build()
+        .expect("test configuration")
+}
+
+/// The schema file of `T` in `schemas/`, as JSON.
+fn schema_file<T: EventType>() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../schemas")
+        .join(format!("{}.json", T::NAME));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("JSON")
+}
+
+/// `value` survives `serde_json`, and, wrapped in an event, the runtime's
+/// validation against the schema file and decoding back into `T`.
+fn round_trip<T: EventType + Clone + PartialEq + Debug>(value: &T) -> Value {
+    let json = serde_json::to_value(value).expect("serialize");
+    let back: T = serde_json::from_value(json.clone()).expect("deserialize");
+    assert_eq!(&back, value);
+
+    let mut schemas = Schemas::new();
+    schemas.insert(Schema::compile(T::NAME, &schema_file::<T>()).expect("schema compiles"));
+    let envelope = config()
+        .event(T::NAME, value.clone())
+        .expect("event")
+        .to_json()
+        .expect("envelope");
+    let schema = validate_event(&envelope, DOMAIN, &schemas)
+        .unwrap_or_else(|err| panic!("{} fails validation: {err}", T::NAME));
+    assert_eq!(schema.name(), T::NAME);
+    let decoded = Event::from_json(envelope)
+        .expect("envelope decodes")
+        .into_typed::<T>()
+        .expect("data decodes");
+    assert_eq!(decoded.data(), value);
+    json
+}
+
+#[test]
+fn every_schema_file_has_a_generated_type() {
+    let generated: BTreeSet<&str> = [
+        CalcMultRequestV1::NAME,
+        CalcMultResponseV1::NAME,
+        MoneyAmountV1::NAME,
+        OrdersPlacedV1::NAME,
+        UserCreatedV1::NAME,
+        WidgetsCreatedV1::NAME,
+    ]
+    .into();
+    let files: BTreeSet<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"))
+            .expect("schemas folder")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .map(|path| {
+                path.file_stem()
+                    .and_then(|s| s.to_str())
+                    .expect("name")
+                    .to_owned()
+            })
+            .collect();
+    assert_eq!(generated, files.iter().map(String::as_str).collect());
+}
+
+#[test]
+fn schema_and_digest_are_the_files() {
+    fn check<T: EventType>() {
+        let file = schema_file::<T>();
+        let schema: Value = serde_json::from_str(T::SCHEMA).expect("SCHEMA is JSON");
+        assert_eq!(schema, file, "{}", T::NAME);
+        assert_eq!(
+            T::SCHEMA_DIGEST,
+            Some(polyn_build::schema_digest(&file).as_str()),
+            "{}",
+            T::NAME
+        );
+    }
+    check::<CalcMultRequestV1>();
+    check::<CalcMultResponseV1>();
+    check::<MoneyAmountV1>();
+    check::<OrdersPlacedV1>();
+    check::<UserCreatedV1>();
+    check::<WidgetsCreatedV1>();
+}
+
+#[test]
+fn widgets_and_money_the_cli_templates() {
+    let widget = WidgetsCreatedV1 {
+        id: "w1".into(),
+        name: "Sprocket".into(),
+    };
+    assert_eq!(round_trip(&widget), json!({"id": "w1", "name": "Sprocket"}));
+
+    let money = MoneyAmountV1 {
+        currency: "EUR".into(),
+        amount: 12.5,
+    };
+    assert_eq!(
+        round_trip(&money),
+        json!({"currency": "EUR", "amount": 12.5})
+    );
+}
+
+#[test]
+fn user_created_with_identity_omits_absent_optionals() {
+    let user = UserCreatedV1 {
+        id: "u1".parse().expect("non-empty id"),
+        email: "mary@example.com".into(),
+        name: None,
+        created_at: None,
+    };
+    assert_eq!(
+        round_trip(&user),
+        json!({"id": "u1", "email": "mary@example.com"})
+    );
+
+    let user = UserCreatedV1 {
+        name: Some("Mary".into()),
+        created_at: Some("2024-05-01T12:00:00Z".parse().expect("time")),
+        ..user
+    };
+    assert_eq!(
+        round_trip(&user),
+        json!({"id": "u1", "email": "mary@example.com", "name": "Mary",
+               "created_at": "2024-05-01T12:00:00Z"})
+    );
+    // `minLength: 1` is in the type: an empty id does not even deserialize.
+    assert!("".parse::<user_created_v1::UserCreatedV1Id>().is_err());
+    assert!(serde_json::from_value::<UserCreatedV1>(json!({"id": "", "email": "x"})).is_err());
+}
+
+#[test]
+fn calc_request_and_response() {
+    let request = CalcMultRequestV1 { a: 6, b: 7 };
+    assert_eq!(round_trip(&request), json!({"a": 6, "b": 7}));
+    let response = CalcMultResponseV1 { product: 42 };
+    assert_eq!(round_trip(&response), json!({"product": 42}));
+    // `additionalProperties: false` is in the type too.
+    assert!(serde_json::from_value::<CalcMultRequestV1>(json!({"a": 1, "b": 2, "c": 3})).is_err());
+}
+
+fn order() -> OrdersPlacedV1 {
+    use orders_placed_v1::*;
+    OrdersPlacedV1 {
+        order_id: "5f0c6a4e-8a5b-4c1e-9d2b-0e6f3b1a2c3d"
+            .parse()
+            .expect("uuid"),
+        placed_at: "2024-05-01T12:00:00Z".parse().expect("time"),
+        status: OrdersPlacedV1Status::Paid,
+        currency: OrdersPlacedV1Currency::Eur,
+        customer: OrdersPlacedV1Customer {
+            id: "c1".into(),
+            email: Some("mary@example.com".into()),
+            shipping_address: Address {
+                street: "Dam 1".into(),
+                city: "Amsterdam".into(),
+                postal_code: None,
+                country: "NL".parse().expect("two letters"),
+            },
+        },
+        lines: vec![OrdersPlacedV1LinesItem {
+            sku: "gear-1".into(),
+            quantity: 2.try_into().expect("non-zero"),
+            unit_price: 9.95,
+            tags: vec!["metal".into()],
+        }],
+        payment: Some(OrdersPlacedV1Payment::Card {
+            last4: "4242".into(),
+        }),
+        gift: false,
+        note: None,
+    }
+}
+
+#[test]
+fn orders_nested_objects_enums_arrays_and_one_of() {
+    let json = round_trip(&order());
+    assert_eq!(json["status"], "paid");
+    assert_eq!(json["payment"], json!({"method": "card", "last4": "4242"}));
+    assert_eq!(json["customer"]["shipping_address"]["country"], "NL");
+    assert!(json.get("note").is_none());
+
+    // Defaults fill what the sender left out.
+    let minimal = json!({
+        "order_id": "5f0c6a4e-8a5b-4c1e-9d2b-0e6f3b1a2c3d",
+        "placed_at": "2024-05-01T12:00:00Z",
+        "currency": "USD",
+        "customer": {"id": "c1", "shipping_address": {"street": "Main St 1", "city": "Springfield"}},
+        "lines": [{"sku": "a", "quantity": 1, "unit_price": 1.0}]
+    });
+    let order: OrdersPlacedV1 = serde_json::from_value(minimal).expect("minimal order");
+    assert_eq!(
+        order.status,
+        orders_placed_v1::OrdersPlacedV1Status::Pending
+    );
+    assert_eq!(order.customer.shipping_address.country.as_str(), "NL");
+    assert!(!order.gift);
+    round_trip(&order);
+
+    // Enums are closed, as in the schema.
+    let mut bad = serde_json::to_value(&order).expect("json");
+    bad["currency"] = json!("XYZ");
+    assert!(serde_json::from_value::<OrdersPlacedV1>(bad).is_err());
+}
+
+/// What the type cannot say, runtime validation still enforces: here
+/// `minimum: 0` on a number and `minItems: 1`.
+#[test]
+fn runtime_validation_enforces_what_types_cannot() {
+    let mut schemas = Schemas::new();
+    schemas.insert(
+        Schema::compile(OrdersPlacedV1::NAME, &schema_file::<OrdersPlacedV1>()).expect("schema"),
+    );
+    let mut negative = order();
+    negative.lines[0].unit_price = -1.0;
+    let mut empty = order();
+    empty.lines.clear();
+    for order in [negative, empty] {
+        let envelope = config()
+            .event(OrdersPlacedV1::NAME, order)
+            .expect("event")
+            .to_json()
+            .expect("envelope");
+        assert!(validate_event(&envelope, DOMAIN, &schemas).is_err());
+    }
+}
