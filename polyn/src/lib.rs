@@ -53,6 +53,10 @@ mod subscriber;
 mod transport;
 mod validation;
 
+/// The NATS client Polyn runs on, re-exported so a service can use the same
+/// version for what Polyn does not cover (e.g. [`Client::with_nats`], or
+/// setting up streams and consumers as the Polyn CLI does).
+pub use async_nats;
 pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{

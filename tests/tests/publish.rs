@@ -141,9 +141,10 @@ async fn identity_subjects_and_missing_streams() {
     env.stream("USERS", &["user.created.v1.*"]).await;
     let ack = client
         .publish(UserCreatedV1 {
-            id: "abc123".into(),
+            id: "abc123".parse().expect("a valid id"),
             email: "mary@example.com".into(),
             name: None,
+            created_at: None,
         })
         .await
         .expect("publish");

@@ -1,0 +1,50 @@
+//! The README's first command: the quickstart runs to completion on the
+//! sandbox and on a real server, and prints what both handlers handled.
+
+use std::process::Command;
+
+use polyn_tests::NatsServer;
+
+fn run(nats_url: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_quickstart"));
+    command.env_remove("NATS_URL");
+    if let Some(url) = nats_url {
+        command.env("NATS_URL", url);
+    }
+    let output = command.output().expect("the quickstart runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the quickstart failed: {}\n{stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn assert_handled_all(stdout: &str) {
+    let mut handled: Vec<&str> = stdout.lines().skip(1).collect();
+    handled.sort_unstable();
+    assert_eq!(
+        handled,
+        ["12.5 EUR", "99 EUR", "widget w1 is called Sprocket", "widget w2 is called Gear"],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn runs_on_the_sandbox() {
+    let stdout = run(None);
+    assert!(stdout.starts_with("NATS_URL is not set: using the in-memory sandbox"), "{stdout}");
+    assert_handled_all(&stdout);
+}
+
+#[test]
+fn runs_on_a_real_server_and_again_on_the_same_setup() {
+    let server = NatsServer::start();
+    for _ in 0..2 {
+        let stdout = run(Some(&server.url()));
+        assert!(stdout.starts_with("using the NATS server at nats://127.0.0.1:"), "{stdout}");
+        assert_handled_all(&stdout);
+    }
+}
