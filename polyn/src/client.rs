@@ -9,11 +9,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
 
+use crate::encode::{self, Envelope};
 use crate::transport::nats::NatsTransport;
 use crate::transport::{Incoming, Outgoing, Transport};
 use crate::{
     Auth, Config, Error, Event, EventType, PendingPublish, PublishAck, PublishOptions, Received,
-    SchemaStore, naming, validate_event,
+    Schema, SchemaStore, Schemas, naming, validate_event,
 };
 
 /// The header JetStream deduplicates on; always the event id.
@@ -104,6 +105,13 @@ impl Client {
     }
 
     /// Builds, validates and encodes an event; nothing is sent.
+    ///
+    /// The envelope is Polyn's own: its type and source pass the naming
+    /// rules and the rest is valid by construction, so on the fast path only
+    /// `data` is checked against its schema and the envelope is encoded
+    /// straight to bytes. Whenever a check fails, the whole event goes
+    /// through [`validate_event`] to report it in the protocol's order and
+    /// words. Debug builds re-validate every event they send.
     pub(crate) fn prepare<T: Serialize>(
         &self,
         name: &str,
@@ -111,18 +119,30 @@ impl Client {
         options: PublishOptions,
     ) -> Result<(String, Outgoing), Error> {
         let config = &self.inner.config;
-        let mut event = config.event_from(name, options.source.as_deref(), data)?;
-        if let Some(id) = options.id {
-            event = event.with_id(id);
-        }
-        let value = event.to_json()?;
+        let event_type = config.full_type(name)?;
+        let source = config.full_source(options.source.as_deref())?;
+        let id = options
+            .id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let data = serde_json::to_value(data).map_err(|err| Error::Encode {
+            id: id.clone(),
+            reason: err.to_string(),
+        })?;
+        let envelope = Envelope {
+            id: &id,
+            source: &source,
+            event_type: &event_type,
+            time: &encode::now(),
+        };
         let schemas = self.inner.schemas.snapshot();
-        let schema = validate_event(&value, config.domain(), &schemas)?;
-        let name = config.message_name(event.event_type());
+        let schema = match schemas.get(name) {
+            Some(schema) if !id.is_empty() && schema.is_valid(&data) => schema,
+            _ => self.full_validation(&envelope, &data, &schemas)?,
+        };
         let subject = match schema.identity() {
             None => naming::subject(name, None)?,
             Some(property) => {
-                let token = match value.get("data").and_then(|d| d.get(property)) {
+                let token = match data.get(property) {
                     Some(Value::String(s)) => s.clone(),
                     Some(Value::Number(n)) => n.to_string(),
                     other => {
@@ -135,24 +155,49 @@ impl Client {
                 naming::subject(name, Some(&token))?
             }
         };
+        let payload = encode::encode(&envelope, &data).map_err(|err| Error::Encode {
+            id: id.clone(),
+            reason: err.to_string(),
+        })?;
+        #[cfg(debug_assertions)]
+        self.assert_valid(&payload);
         let mut headers: Vec<(String, String)> = options
             .headers
             .into_iter()
             .filter(|(k, _)| !k.eq_ignore_ascii_case(MSG_ID_HEADER))
             .collect();
-        headers.push((MSG_ID_HEADER.to_owned(), event.id().to_owned()));
-        let payload = serde_json::to_vec(&value).map_err(|err| Error::Encode {
-            id: event.id().to_owned(),
-            reason: err.to_string(),
-        })?;
+        headers.push((MSG_ID_HEADER.to_owned(), id.clone()));
         Ok((
-            event.id().to_owned(),
+            id,
             Outgoing {
                 subject,
                 headers,
                 payload: Bytes::from(payload),
             },
         ))
+    }
+
+    /// Validates the whole event the slow way, for its error.
+    fn full_validation<'s>(
+        &self,
+        envelope: &Envelope<'_>,
+        data: &Value,
+        schemas: &'s Schemas,
+    ) -> Result<&'s Arc<Schema>, Error> {
+        let event = Event::new(envelope.event_type, envelope.source, data)
+            .with_id(envelope.id)
+            .to_json()?;
+        Ok(validate_event(&event, self.inner.config.domain(), schemas)?)
+    }
+
+    /// Debug builds: what [`Client::prepare`] encodes passes full validation.
+    #[cfg(debug_assertions)]
+    fn assert_valid(&self, payload: &[u8]) {
+        let event: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+        let schemas = self.inner.schemas.snapshot();
+        if let Err(err) = validate_event(&event, self.inner.config.domain(), &schemas) {
+            panic!("Polyn encoded an event that fails validation: {err}");
+        }
     }
 
     /// Decodes and validates a received message, in the protocol's order.

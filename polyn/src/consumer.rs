@@ -489,7 +489,6 @@ where
         stream_sequence,
         acker,
     } = delivery;
-    let acker: Arc<dyn Acker> = Arc::from(acker);
     let expected = shared.typed.then_some(shared.name.as_str());
     let event = match shared.client.decode_typed::<T>(&message.payload, expected) {
         Ok(event) => event,
@@ -583,6 +582,10 @@ async fn with_progress<O>(
     ack_wait: Duration,
 ) -> O {
     let mut future = std::pin::pin!(future);
+    // Most handlers finish at their first poll: no timer for them.
+    if let Some(output) = (&mut future).now_or_never() {
+        return output;
+    }
     let period = (ack_wait / 2).max(Duration::from_millis(50));
     loop {
         tokio::select! {

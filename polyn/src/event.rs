@@ -98,7 +98,41 @@ pub struct PolynData {
     pub other: Map<String, Value>,
 }
 
+/// The CloudEvents attributes an [`Event`] keeps as strings, in the order
+/// of its fields.
+const STRING_ATTRIBUTES: [&str; 8] = [
+    "id",
+    "source",
+    "specversion",
+    "type",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "subject",
+];
+
 impl PolynData {
+    /// Reads a `polyndata` object; gives it back untouched when it lacks one
+    /// of the three string keys.
+    fn from_object(mut object: Map<String, Value>) -> Result<Self, Map<String, Value>> {
+        let keys = ["clientlang", "clientlangversion", "clientversion"];
+        if !keys.iter().all(|key| matches!(object.get(*key), Some(Value::String(_)))) {
+            return Err(object);
+        }
+        let mut take = |key: &str| match object.shift_remove(key) {
+            Some(Value::String(text)) => text,
+            _ => String::new(),
+        };
+        let (clientlang, clientlangversion, clientversion) =
+            (take(keys[0]), take(keys[1]), take(keys[2]));
+        Ok(PolynData {
+            clientlang,
+            clientlangversion,
+            clientversion,
+            other: object,
+        })
+    }
+
     /// The `polyndata` this crate sends: `clientlang` `"rust"`, the `rustc`
     /// version it was compiled with, and the crate version.
     pub fn rust() -> Self {
@@ -106,7 +140,7 @@ impl PolynData {
     }
 }
 
-static RUST_POLYNDATA: std::sync::LazyLock<PolynData> = std::sync::LazyLock::new(|| PolynData {
+pub(crate) static RUST_POLYNDATA: std::sync::LazyLock<PolynData> = std::sync::LazyLock::new(|| PolynData {
     clientlang: "rust".to_owned(),
     clientlangversion: env!("POLYN_RUSTC_VERSION").to_owned(),
     clientversion: env!("CARGO_PKG_VERSION").to_owned(),
@@ -114,7 +148,7 @@ static RUST_POLYNDATA: std::sync::LazyLock<PolynData> = std::sync::LazyLock::new
 });
 
 /// Formats a time the way Polyn sends it: RFC 3339, UTC, microseconds, `Z`.
-fn format_time(time: DateTime<Utc>) -> String {
+pub(crate) fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
@@ -354,61 +388,69 @@ impl Event<Value> {
     /// # Ok::<(), polyn::Error>(())
     /// ```
     pub fn from_json(value: Value) -> Result<Self, Error> {
-        let Value::Object(mut map) = value else {
+        let Value::Object(map) = value else {
             return Err(Error::Decode {
                 message: value.to_string(),
                 reason: "a CloudEvent must be a JSON object".to_owned(),
             });
         };
-        let mut take = |key: &str| match map.get(key) {
-            Some(Value::String(_)) => match map.shift_remove(key) {
-                Some(Value::String(s)) => Some(s),
-                _ => None,
-            },
-            _ => None,
-        };
-        let id = take("id");
-        let source = take("source");
-        let specversion = take("specversion");
-        let event_type = take("type");
-        let time = take("time");
-        let datacontenttype = take("datacontenttype");
-        let dataschema = take("dataschema");
-        let subject = take("subject");
-        let (Some(id), Some(source), Some(specversion), Some(event_type)) =
-            (id, source, specversion, event_type)
-        else {
+        // One pass over the attributes, moving each where it belongs.
+        let mut known: [Option<String>; 8] = Default::default();
+        let mut polyndata = None;
+        let mut data = None;
+        let mut extensions = Map::new();
+        for (key, value) in map {
+            let slot = STRING_ATTRIBUTES.iter().position(|name| *name == key);
+            match (slot, value) {
+                (Some(slot), Value::String(text)) => known[slot] = Some(text),
+                (None, Value::Object(object)) if key == "polyndata" => {
+                    match PolynData::from_object(object) {
+                        Ok(parsed) => polyndata = Some(parsed),
+                        Err(object) => {
+                            extensions.insert(key, Value::Object(object));
+                        }
+                    }
+                }
+                (None, value) if key == "data" => data = Some(value),
+                (_, value) => {
+                    extensions.insert(key, value);
+                }
+            }
+        }
+        if known[..4].iter().any(Option::is_none) {
+            // Put the object back together for the error.
+            let mut object: Map<String, Value> = STRING_ATTRIBUTES
+                .iter()
+                .zip(known)
+                .filter_map(|(key, text)| Some(((*key).to_owned(), Value::String(text?))))
+                .collect();
+            if let Some(polyndata) = polyndata.and_then(|p| serde_json::to_value(p).ok()) {
+                object.insert("polyndata".to_owned(), polyndata);
+            }
+            object.extend(extensions);
+            if let Some(data) = data {
+                object.insert("data".to_owned(), data);
+            }
             return Err(Error::Decode {
-                message: Value::Object(map).to_string(),
+                message: Value::Object(object).to_string(),
                 reason: "a CloudEvent needs the string attributes `id`, `source`, `specversion` \
                          and `type`"
                     .to_owned(),
             });
-        };
-        let polyndata = match map.get("polyndata") {
-            Some(Value::Object(_)) => {
-                match map.get("polyndata").cloned().map(serde_json::from_value) {
-                    Some(Ok(data)) => {
-                        map.shift_remove("polyndata");
-                        Some(data)
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let data = map.shift_remove("data");
+        }
+        let [id, source, specversion, event_type, time, datacontenttype, dataschema, subject] =
+            known;
         Ok(Event {
-            id,
-            source,
-            specversion,
-            event_type,
+            id: id.unwrap_or_default(),
+            source: source.unwrap_or_default(),
+            specversion: specversion.unwrap_or_default(),
+            event_type: event_type.unwrap_or_default(),
             time,
             datacontenttype,
             dataschema,
             subject,
             polyndata,
-            extensions: map,
+            extensions,
             data_absent: data.is_none(),
             data: data.unwrap_or(Value::Null),
         })

@@ -29,6 +29,7 @@
 mod client;
 mod config;
 mod consumer;
+mod encode;
 mod credentials;
 mod error;
 mod event;

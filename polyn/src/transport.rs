@@ -10,6 +10,7 @@ pub(crate) mod nats;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -55,7 +56,7 @@ pub(crate) struct Delivery {
     /// How many times the server has delivered it (1 on first delivery).
     pub(crate) delivered: u64,
     pub(crate) stream_sequence: u64,
-    pub(crate) acker: Box<dyn Acker>,
+    pub(crate) acker: Arc<dyn Acker>,
 }
 
 /// A bound pull consumer.

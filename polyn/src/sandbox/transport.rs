@@ -261,7 +261,7 @@ impl Batch for SandboxBatch {
                             },
                             delivered,
                             stream_sequence: message.sequence,
-                            acker: Box::new(SandboxAcker {
+                            acker: Arc::new(SandboxAcker {
                                 shared: self.shared.clone(),
                                 index: self.index,
                                 sequence: message.sequence,

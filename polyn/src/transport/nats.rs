@@ -309,7 +309,7 @@ fn delivery(message: jetstream::Message) -> Delivery {
         message: incoming(message),
         delivered,
         stream_sequence,
-        acker: Box::new(NatsAcker(acker)),
+        acker: std::sync::Arc::new(NatsAcker(acker)),
     }
 }
 

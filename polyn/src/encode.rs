@@ -1,0 +1,84 @@
+//! Encoding an outgoing event straight to bytes: the envelope Polyn builds
+//! on publish, written without an intermediate JSON value.
+
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+use crate::event::{RUST_POLYNDATA, format_time};
+use crate::{CONTENT_TYPE, SPEC_VERSION};
+
+/// The parts of an outgoing envelope that vary per event.
+pub(crate) struct Envelope<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) source: &'a str,
+    pub(crate) event_type: &'a str,
+    pub(crate) time: &'a str,
+}
+
+/// `"polyndata":{…}` for this crate, encoded once.
+static POLYNDATA: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    serde_json::to_vec(&*RUST_POLYNDATA).unwrap_or_else(|_| b"null".to_vec())
+});
+
+/// The current time as Polyn sends it.
+pub(crate) fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+/// Encodes the envelope with its `data`, byte for byte what
+/// [`Event::to_bytes`](crate::Event::to_bytes) gives for an event built by
+/// [`Event::new`](crate::Event::new) with the same fields.
+pub(crate) fn encode(envelope: &Envelope<'_>, data: &Value) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(224 + POLYNDATA.len());
+    out.extend_from_slice(b"{\"specversion\":");
+    serde_json::to_writer(&mut out, SPEC_VERSION)?;
+    out.extend_from_slice(b",\"id\":");
+    serde_json::to_writer(&mut out, envelope.id)?;
+    out.extend_from_slice(b",\"source\":");
+    serde_json::to_writer(&mut out, envelope.source)?;
+    out.extend_from_slice(b",\"type\":");
+    serde_json::to_writer(&mut out, envelope.event_type)?;
+    out.extend_from_slice(b",\"time\":");
+    serde_json::to_writer(&mut out, envelope.time)?;
+    out.extend_from_slice(b",\"datacontenttype\":");
+    serde_json::to_writer(&mut out, CONTENT_TYPE)?;
+    out.extend_from_slice(b",\"polyndata\":");
+    out.extend_from_slice(&POLYNDATA);
+    out.extend_from_slice(b",\"data\":");
+    serde_json::to_writer(&mut out, data)?;
+    out.push(b'}');
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Event;
+    use serde_json::json;
+
+    #[test]
+    fn matches_the_event_encoding_byte_for_byte() {
+        let data = json!({"id": "w\"1\n", "name": "Sprocket ✓", "n": [1, 2.5, null]});
+        let event = Event::new("com.test.widgets.created.v1", "com:test:svc:a", data.clone())
+            .with_id("id-\u{1}-é");
+        let envelope = Envelope {
+            id: event.id(),
+            source: event.source(),
+            event_type: event.event_type(),
+            time: event.time().expect("time"),
+        };
+        let bytes = encode(&envelope, &data).expect("encode");
+        assert_eq!(
+            String::from_utf8(bytes).expect("utf-8"),
+            String::from_utf8(event.to_bytes().expect("encode")).expect("utf-8")
+        );
+    }
+
+    #[test]
+    fn the_time_is_rfc3339_utc_with_microseconds() {
+        let time = now();
+        assert_eq!(time.len(), "2026-11-29T05:00:00.123456Z".len(), "{time}");
+        assert!(time.ends_with('Z'));
+    }
+}
