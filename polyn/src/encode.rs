@@ -17,9 +17,8 @@ pub(crate) struct Envelope<'a> {
 }
 
 /// `"polyndata":{…}` for this crate, encoded once.
-static POLYNDATA: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    serde_json::to_vec(&*RUST_POLYNDATA).unwrap_or_else(|_| b"null".to_vec())
-});
+static POLYNDATA: LazyLock<Vec<u8>> =
+    LazyLock::new(|| serde_json::to_vec(&*RUST_POLYNDATA).unwrap_or_else(|_| b"null".to_vec()));
 
 /// The current time as Polyn sends it.
 pub(crate) fn now() -> String {
@@ -60,8 +59,12 @@ mod tests {
     #[test]
     fn matches_the_event_encoding_byte_for_byte() {
         let data = json!({"id": "w\"1\n", "name": "Sprocket ✓", "n": [1, 2.5, null]});
-        let event = Event::new("com.test.widgets.created.v1", "com:test:svc:a", data.clone())
-            .with_id("id-\u{1}-é");
+        let event = Event::new(
+            "com.test.widgets.created.v1",
+            "com:test:svc:a",
+            data.clone(),
+        )
+        .with_id("id-\u{1}-é");
         let envelope = Envelope {
             id: event.id(),
             source: event.source(),

@@ -116,7 +116,10 @@ impl PolynData {
     /// of the three string keys.
     fn from_object(mut object: Map<String, Value>) -> Result<Self, Map<String, Value>> {
         let keys = ["clientlang", "clientlangversion", "clientversion"];
-        if !keys.iter().all(|key| matches!(object.get(*key), Some(Value::String(_)))) {
+        if !keys
+            .iter()
+            .all(|key| matches!(object.get(*key), Some(Value::String(_))))
+        {
             return Err(object);
         }
         let mut take = |key: &str| match object.shift_remove(key) {
@@ -140,12 +143,13 @@ impl PolynData {
     }
 }
 
-pub(crate) static RUST_POLYNDATA: std::sync::LazyLock<PolynData> = std::sync::LazyLock::new(|| PolynData {
-    clientlang: "rust".to_owned(),
-    clientlangversion: env!("POLYN_RUSTC_VERSION").to_owned(),
-    clientversion: env!("CARGO_PKG_VERSION").to_owned(),
-    other: Map::new(),
-});
+pub(crate) static RUST_POLYNDATA: std::sync::LazyLock<PolynData> =
+    std::sync::LazyLock::new(|| PolynData {
+        clientlang: "rust".to_owned(),
+        clientlangversion: env!("POLYN_RUSTC_VERSION").to_owned(),
+        clientversion: env!("CARGO_PKG_VERSION").to_owned(),
+        other: Map::new(),
+    });
 
 /// Formats a time the way Polyn sends it: RFC 3339, UTC, microseconds, `Z`.
 pub(crate) fn format_time(time: DateTime<Utc>) -> String {
@@ -438,8 +442,16 @@ impl Event<Value> {
                     .to_owned(),
             });
         }
-        let [id, source, specversion, event_type, time, datacontenttype, dataschema, subject] =
-            known;
+        let [
+            id,
+            source,
+            specversion,
+            event_type,
+            time,
+            datacontenttype,
+            dataschema,
+            subject,
+        ] = known;
         Ok(Event {
             id: id.unwrap_or_default(),
             source: source.unwrap_or_default(),

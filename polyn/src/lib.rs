@@ -29,8 +29,8 @@
 mod client;
 mod config;
 mod consumer;
-mod encode;
 mod credentials;
+mod encode;
 mod error;
 mod event;
 mod event_type;

@@ -69,7 +69,8 @@ struct RawEvent<'a, T> {
 /// (a lower bound: the server deduplicates sequential ids faster than
 /// random ones).
 async fn raw_publish(js: &jetstream::Context, subject: &str, n: usize, encode_each: bool) -> f64 {
-    let polyndata = json!({"clientlang": "rust", "clientlangversion": "1.0", "clientversion": "0.1.0"});
+    let polyndata =
+        json!({"clientlang": "rust", "clientlangversion": "1.0", "clientversion": "0.1.0"});
     let event = |i: usize| {
         let id = uuid::Uuid::new_v4().to_string();
         let event = RawEvent {
@@ -82,7 +83,10 @@ async fn raw_publish(js: &jetstream::Context, subject: &str, n: usize, encode_ea
             polyndata: &polyndata,
             data: widget(i),
         };
-        (id, bytes::Bytes::from(serde_json::to_vec(&event).expect("encode")))
+        (
+            id,
+            bytes::Bytes::from(serde_json::to_vec(&event).expect("encode")),
+        )
     };
     let (_, fixed) = event(0);
     let start = Instant::now();
@@ -328,7 +332,10 @@ async fn main() {
     );
     println!("| measure | raw async-nats | Polyn | ratio, median (range) of {ROUNDS} rounds |");
     println!("|---|---|---|---|");
-    println!("{}", row("publish, pipelined (msgs/s)", &raw_pub, &polyn_pub));
+    println!(
+        "{}",
+        row("publish, pipelined (msgs/s)", &raw_pub, &polyn_pub)
+    );
     println!(
         "{}",
         row(
@@ -337,7 +344,10 @@ async fn main() {
             &polyn_pub
         )
     );
-    println!("{}", row("pull, consume, ack (msgs/s)", &raw_con, &polyn_con));
+    println!(
+        "{}",
+        row("pull, consume, ack (msgs/s)", &raw_con, &polyn_con)
+    );
     println!("| validate envelope + payload (ns/event) | | {validate_ns:.0} | |");
     println!("| parse + validate (ns/event) | | {parse_validate_ns:.0} | |");
     println!("\nwhole run: {:.1} s", total.elapsed().as_secs_f64());

@@ -43,7 +43,10 @@ fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
     if let Some(headers) = headers {
         for (name, values) in headers.iter() {
             for value in values {
-                list.push((name.to_string(), value.as_str().to_owned()));
+                list.push((
+                    AsRef::<str>::as_ref(name).to_owned(),
+                    value.as_str().to_owned(),
+                ));
             }
         }
     }
@@ -53,8 +56,8 @@ fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
 fn incoming(message: async_nats::Message) -> Incoming {
     Incoming {
         headers: header_list(message.headers.as_ref()),
-        subject: message.subject.to_string(),
-        reply: message.reply.map(|r| r.to_string()),
+        subject: message.subject.as_str().to_owned(),
+        reply: message.reply.map(|r| r.as_str().to_owned()),
         payload: message.payload,
     }
 }
