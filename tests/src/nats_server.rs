@@ -499,6 +499,8 @@ pub struct NatsServer {
     log_path: PathBuf,
     child: Option<Child>,
     dir: TempDir,
+    /// Extra command-line arguments, kept across restarts.
+    extra_args: Vec<String>,
 }
 
 impl NatsServer {
@@ -526,6 +528,23 @@ impl NatsServer {
         NatsServer::start_with(NatsServerBinary::locate()?)
     }
 
+    /// Like [`start`](Self::start), with extra `nats-server` arguments, e.g.
+    /// authentication (`--auth <token>`, `--user u --pass p`). They are kept
+    /// across restarts.
+    ///
+    /// ```no_run
+    /// let server = polyn_tests::NatsServer::start_with_args(&["--auth", "s3cret"]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the binary cannot be located or the server does not start.
+    pub fn start_with_args(args: &[&str]) -> NatsServer {
+        NatsServerBinary::locate()
+            .and_then(|binary| NatsServer::launch_new(binary, args))
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
     /// Starts a server with the given binary on a free port and waits until it accepts
     /// connections (at most [`READY_TIMEOUT`]).
     ///
@@ -544,6 +563,10 @@ impl NatsServer {
     /// if the server exits or is not ready in time. A start that fails because another process
     /// grabbed the port first is retried on another port.
     pub fn start_with(binary: NatsServerBinary) -> Result<NatsServer, HarnessError> {
+        NatsServer::launch_new(binary, &[])
+    }
+
+    fn launch_new(binary: NatsServerBinary, args: &[&str]) -> Result<NatsServer, HarnessError> {
         let dir = tempfile::Builder::new()
             .prefix("polyn-nats-server-")
             .tempdir()
@@ -562,6 +585,7 @@ impl NatsServer {
             store_dir,
             child: None,
             dir,
+            extra_args: args.iter().map(|arg| (*arg).to_owned()).collect(),
         };
         let mut attempt = 1;
         loop {
@@ -724,6 +748,7 @@ impl NatsServer {
                 "-sd",
             ])
             .arg(&self.store_dir)
+            .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(stderr)

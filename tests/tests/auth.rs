@@ -1,0 +1,127 @@
+//! Credentials reach the server: token and user/password authentication
+//! against a real nats-server, configured through `NATS_*` variables as a
+//! deployed service would be; a wrong secret or an unreachable server is a
+//! `Connect` error that names the server and never shows the secret.
+
+use async_nats::jetstream;
+use polyn::{Client, Config, Error};
+use polyn_tests::NatsServer;
+use polyn_tests::events::WidgetsCreatedV1;
+
+const TOKEN: &str = "s3cret-token";
+const PASSWORD: &str = "s3cret-password";
+
+/// A configuration read from these variables (plus the domain and root).
+fn config(server: &NatsServer, vars: &[(&str, &str)]) -> Config {
+    let url = server.url();
+    Config::from_lookup(|name| match name {
+        "POLYN_DOMAIN" => Some("com.test".to_owned()),
+        "POLYN_SOURCE_ROOT" => Some("auth.test".to_owned()),
+        "NATS_URL" => Some(url.clone()),
+        _ => vars
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned()),
+    })
+    .expect("configuration")
+}
+
+/// Sets up the schema store and a stream with the given connect options.
+async fn set_up(server: &NatsServer, options: async_nats::ConnectOptions) {
+    let js = jetstream::new(
+        options
+            .connect(server.url())
+            .await
+            .expect("admin connection"),
+    );
+    let kv = js
+        .create_key_value(jetstream::kv::Config {
+            bucket: "POLYN_SCHEMAS".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("schema bucket");
+    kv.put(
+        <WidgetsCreatedV1 as polyn::EventType>::NAME,
+        <WidgetsCreatedV1 as polyn::EventType>::SCHEMA.into(),
+    )
+    .await
+    .expect("schema");
+    js.create_stream(jetstream::stream::Config {
+        name: "WIDGETS".into(),
+        subjects: vec!["widgets.created.v1".into()],
+        ..Default::default()
+    })
+    .await
+    .expect("stream");
+}
+
+/// The client can publish, so it is really connected and authorised.
+async fn publishes(client: &Client) {
+    let ack = client
+        .publish(WidgetsCreatedV1 {
+            id: "w1".into(),
+            name: "Sprocket".into(),
+        })
+        .await
+        .expect("publish");
+    assert_eq!(ack.stream, "WIDGETS");
+}
+
+fn assert_connect_error(result: Result<Client, Error>, server: &NatsServer, secrets: &[&str]) {
+    let err = result.expect_err("the connection must be refused");
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    let shown = format!("{err} | {err:?}");
+    assert!(shown.contains(&server.url()), "{shown}");
+    for secret in secrets {
+        assert!(!shown.contains(secret), "the secret leaked: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn token_authentication() {
+    let server = NatsServer::start_with_args(&["--auth", TOKEN]);
+    set_up(
+        &server,
+        async_nats::ConnectOptions::with_token(TOKEN.into()),
+    )
+    .await;
+
+    let client = Client::connect(config(&server, &[("NATS_TOKEN", TOKEN)]))
+        .await
+        .expect("connect with the token");
+    publishes(&client).await;
+
+    let wrong = Client::connect(config(&server, &[("NATS_TOKEN", "not-the-token")])).await;
+    assert_connect_error(wrong, &server, &["not-the-token", TOKEN]);
+    let none = Client::connect(config(&server, &[])).await;
+    assert_connect_error(none, &server, &[TOKEN]);
+}
+
+#[tokio::test]
+async fn user_and_password_authentication() {
+    let server = NatsServer::start_with_args(&["--user", "app", "--pass", PASSWORD]);
+    set_up(
+        &server,
+        async_nats::ConnectOptions::with_user_and_password("app".into(), PASSWORD.into()),
+    )
+    .await;
+
+    let vars = [("NATS_USER", "app"), ("NATS_PASSWORD", PASSWORD)];
+    let client = Client::connect(config(&server, &vars))
+        .await
+        .expect("connect with user and password");
+    publishes(&client).await;
+
+    let wrong = [("NATS_USER", "app"), ("NATS_PASSWORD", "wrong-password")];
+    let refused = Client::connect(config(&server, &wrong)).await;
+    assert_connect_error(refused, &server, &["wrong-password", PASSWORD]);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    let mut server = NatsServer::start();
+    server.stop();
+    let result = Client::connect(config(&server, &[])).await;
+    assert_connect_error(result, &server, &[]);
+}
