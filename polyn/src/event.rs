@@ -13,19 +13,6 @@ pub const SPEC_VERSION: &str = "1.0";
 /// The `datacontenttype` Polyn sends.
 pub const CONTENT_TYPE: &str = "application/json";
 
-/// The context attributes that have a field of their own in [`Event`].
-const KNOWN: [&str; 9] = [
-    "id",
-    "source",
-    "specversion",
-    "type",
-    "time",
-    "datacontenttype",
-    "dataschema",
-    "subject",
-    "polyndata",
-];
-
 /// A CloudEvents 1.0 event whose `data` is a `T`: the envelope of every
 /// Polyn message.
 ///
@@ -235,7 +222,8 @@ impl<T> Event<T> {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            && !KNOWN.contains(&name)
+            && !STRING_ATTRIBUTES.contains(&name)
+            && name != "polyndata"
             && name != "data"
             && name != "data_base64";
         if !valid {
