@@ -1,28 +1,10 @@
 //! Message names and the Rust names derived from them.
 //!
-//! The rule is the one `polyn::naming::is_message_name` applies at runtime
-//! (`\A[a-z0-9]+(\.[a-z0-9]+)*\z`). It is repeated here, rather than called,
-//! so that `polyn-build` does not pull the async runtime into every build
-//! script; a test keeps the two in step on a shared table of names.
+//! The rule (`\A[a-z0-9]+(\.[a-z0-9]+)*\z`) comes from `polyn-naming`, the
+//! dependency-free crate the runtime uses too, so build scripts apply the
+//! very rule `polyn::naming` does without compiling the async runtime.
 
-/// Is `name` a valid message name: lowercase ASCII alphanumeric tokens
-/// separated by single dots (`user.created.v1`)?
-///
-/// ```
-/// assert!(polyn_build::is_message_name("user.created.v1"));
-/// assert!(!polyn_build::is_message_name("User.Created"));
-/// assert!(!polyn_build::is_message_name("user..created"));
-/// assert!(!polyn_build::is_message_name("user_created"));
-/// ```
-pub fn is_message_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|token| {
-            !token.is_empty()
-                && token
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
+pub use polyn_naming::is_message_name;
 
 /// The Rust type name for a message: each dot-separated token capitalised
 /// and joined (`user.created.v1` → `UserCreatedV1`). A name that starts with
@@ -67,35 +49,6 @@ pub(crate) fn module_name(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The same table as `polyn::naming`'s tests, so both rules agree.
-    #[test]
-    fn message_names() {
-        for good in [
-            "user.created.v1",
-            "foo",
-            "a1.b2.c3",
-            "com.test.user.created.v1",
-        ] {
-            assert!(is_message_name(good), "{good} should be valid");
-        }
-        for bad in [
-            "",
-            "user created v1",
-            "User.created",
-            "user..created",
-            ".user",
-            "user.",
-            "user:created",
-            "user.created.v1\n",
-            "user_created",
-            "user-created",
-            "*orders*",
-            "ümlaut",
-        ] {
-            assert!(!is_message_name(bad), "{bad:?} should be invalid");
-        }
-    }
 
     #[test]
     fn rust_names() {

@@ -2,41 +2,14 @@
 //! suggestions. Pure functions, except [`SchemaDir::find`] which reads the
 //! file system.
 //!
-//! The rules are those of `polyn::naming` (this crate cannot depend on
-//! `polyn`, which depends on it).
+//! The message and source name rules come from `polyn-naming`, which
+//! `polyn::naming` re-exports.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// A message name: lowercase alphanumeric tokens separated by single dots
-/// (`user.created.v1`).
-pub(crate) fn is_message_name(name: &str) -> bool {
-    tokens_ok(name, |c| c == b'.')
-}
-
-/// A source name: lowercase alphanumeric tokens separated by single dots or
-/// colons (`billing`, `orders:new`).
-pub(crate) fn is_source_name(name: &str) -> bool {
-    tokens_ok(name, |c| c == b'.' || c == b':')
-}
-
-fn tokens_ok(name: &str, is_separator: impl Fn(u8) -> bool) -> bool {
-    let mut previous_was_separator = true; // a leading separator is an error
-    for &byte in name.as_bytes() {
-        if is_separator(byte) {
-            if previous_was_separator {
-                return false;
-            }
-            previous_was_separator = true;
-        } else if byte.is_ascii_lowercase() || byte.is_ascii_digit() {
-            previous_was_separator = false;
-        } else {
-            return false;
-        }
-    }
-    !previous_was_separator
-}
+pub(crate) use polyn_naming::{is_message_name, is_source_name};
 
 /// A NATS stream or consumer name: not empty, without whitespace, `.`, `*`,
 /// `>`, `/` or `\`.

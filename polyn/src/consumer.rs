@@ -14,7 +14,6 @@ use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::transport::{AckKind, Acker, Delivery, PullConsumer};
@@ -22,6 +21,9 @@ use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
 
 /// Default number of messages handled at once per consumer.
 pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// The most messages a consumer handles at once; larger settings are capped.
+pub const MAX_CONCURRENCY: usize = 1 << 20;
 
 /// Metadata of one delivery, and the in-progress signal, for a handler.
 #[derive(Clone)]
@@ -193,9 +195,9 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
 
     /// At most this many messages are handled at once (default
     /// [`DEFAULT_CONCURRENCY`]). Memory stays bounded by this plus the batch
-    /// size, whatever the backlog.
+    /// size, whatever the backlog. Between 1 and [`MAX_CONCURRENCY`].
     pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = concurrency.max(1);
+        self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -373,8 +375,9 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         });
         // One permit per message in flight: a pull asks only for as many
         // messages as there are free permits, so nothing waits in a buffer.
+        // Each handler runs as a task of its own that holds its permit, so
+        // once every permit is back, every handler has finished.
         let slots = Arc::new(Semaphore::new(self.concurrency));
-        let mut tasks = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         let mut stopping = false;
         let mut failures: u32 = 0;
@@ -384,7 +387,6 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 () = &mut shutdown => break,
                 permits = take_slots(&slots, self.batch) => permits,
             };
-            while tasks.try_join_next().is_some() {}
             let mut batch = match self.pull.fetch(permits.len()).await {
                 Ok(batch) => {
                     failures = 0;
@@ -430,7 +432,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                             messaging.nats.stream_sequence = delivery.stream_sequence,
                             messaging.nats.delivered = delivery.delivered,
                         );
-                        tasks.spawn(
+                        tokio::spawn(
                             async move {
                                 process(shared, delivery).await;
                                 drop(permit);
@@ -447,11 +449,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             }
         }
         // Let the handlers in flight finish and acknowledge.
-        while let Some(done) = tasks.join_next().await {
-            if let Err(err) = done {
-                tracing::error!(consumer = %self.consumer, error = %err, "handler task failed");
-            }
-        }
+        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
+        let _all_back = slots.acquire_many(all).await;
         Ok(shared.counters.snapshot())
     }
 }

@@ -470,14 +470,13 @@ impl Event<Value> {
         let mut data = Value::Null;
         let shell = self.map(|d| data = d);
         // Already the dynamic form: no conversion.
-        let data: Box<dyn std::any::Any> = Box::new(data);
-        let data = match data.downcast::<U>() {
-            Ok(same) => return Ok(shell.map(|()| *same)),
-            Err(other) => match other.downcast::<Value>() {
-                Ok(value) => *value,
-                Err(_) => Value::Null,
-            },
-        };
+        let mut slot = Some(data);
+        if let Some(same) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<U>>()
+            && let Some(same) = same.take()
+        {
+            return Ok(shell.map(|()| same));
+        }
+        let data = slot.unwrap_or(Value::Null);
         match serde_json::from_value::<U>(data) {
             Ok(typed) => Ok(shell.map(|()| typed)),
             Err(err) => Err(Error::DataType {

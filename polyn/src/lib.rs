@@ -62,6 +62,7 @@ pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{
     Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_CONCURRENCY, InvalidMessage,
+    MAX_CONCURRENCY,
 };
 pub use credentials::{Auth, Secret, Tls};
 pub use error::Error;

@@ -212,6 +212,22 @@ async fn polyn_consume(client: &polyn::Client, stream: &str, name: &str, n: usiz
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// CPU time this process has used (Linux, 10 ms resolution), to tell the
+/// client's cost apart from the server's.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line, in clock ticks (100 Hz).
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|n| n.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
@@ -253,7 +269,7 @@ async fn main() {
     }
     let client = env.client().await;
 
-    // `POLYN_BENCH_PROFILE=publish|raw-publish|consume`: one side of one
+    // `POLYN_BENCH_PROFILE=publish|raw-publish|consume|raw-consume`: one side of one
     // measure, for longer, to run under a profiler.
     match std::env::var("POLYN_BENCH_PROFILE").as_deref() {
         Ok("publish") => {
@@ -265,11 +281,19 @@ async fn main() {
             println!("{rate:.0} msgs/s");
             return;
         }
-        Ok("consume") => {
-            polyn_publish(&client, 5 * CONSUME_N).await;
+        Ok(side @ ("consume" | "raw-consume")) => {
+            // The same raw-published events for both sides.
+            let n = 20 * CONSUME_N;
+            raw_publish(&env.js, NAME, n, true).await;
             durable(&env, "POLYN", "profile").await;
-            let rate = polyn_consume(&client, "POLYN", "profile", 5 * CONSUME_N).await;
-            println!("{rate:.0} msgs/s");
+            let cpu = cpu_time();
+            let rate = if side == "consume" {
+                polyn_consume(&client, "POLYN", "profile", n).await
+            } else {
+                raw_consume(&env, "POLYN", "profile", n).await
+            };
+            let per_message = (cpu_time() - cpu).as_nanos() as f64 / n as f64;
+            println!("{rate:.0} msgs/s, {per_message:.0} ns of client CPU per message");
             return;
         }
         _ => {}
