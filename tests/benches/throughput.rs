@@ -215,7 +215,12 @@ async fn polyn_consume(client: &polyn::Client, stream: &str, name: &str, n: usiz
 /// CPU time this process has used (Linux, 10 ms resolution), to tell the
 /// client's cost apart from the server's.
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_time("self")
+}
+
+/// CPU time of the process `pid` (`"self"` or a number), as [`cpu_time`].
+fn process_cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the
     // 14th and 15th fields of the whole line, in clock ticks (100 Hz).
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -286,14 +291,23 @@ async fn main() {
             let n = 20 * CONSUME_N;
             raw_publish(&env.js, NAME, n, true).await;
             durable(&env, "POLYN", "profile").await;
-            let cpu = cpu_time();
+            let server_pid = env
+                .server
+                .pid()
+                .map(|pid| pid.to_string())
+                .unwrap_or_default();
+            let (cpu, server_cpu) = (cpu_time(), process_cpu_time(&server_pid));
             let rate = if side == "consume" {
                 polyn_consume(&client, "POLYN", "profile", n).await
             } else {
                 raw_consume(&env, "POLYN", "profile", n).await
             };
-            let per_message = (cpu_time() - cpu).as_nanos() as f64 / n as f64;
-            println!("{rate:.0} msgs/s, {per_message:.0} ns of client CPU per message");
+            let per_message = |d: Duration| d.as_nanos() as f64 / n as f64;
+            let client = per_message(cpu_time() - cpu);
+            let server = per_message(process_cpu_time(&server_pid) - server_cpu);
+            println!(
+                "{rate:.0} msgs/s; CPU per message: client {client:.0} ns, server {server:.0} ns"
+            );
             return;
         }
         _ => {}

@@ -633,6 +633,11 @@ impl NatsServer {
         &self.binary
     }
 
+    /// The server's process id while it runs, e.g. to read its CPU time.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the server process is alive (it may have been stopped, or have died).
     pub fn is_running(&mut self) -> bool {
         self.child
