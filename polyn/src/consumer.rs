@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
+use futures_util::stream::{BoxStream, SelectAll};
+use futures_util::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
-use crate::transport::{AckKind, Acker, Delivery, PullConsumer};
+use crate::transport::{AckKind, Acker, Batch, Delivery, PullConsumer};
 use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
 
 /// Default number of messages handled at once per consumer.
@@ -378,96 +379,166 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         // Each handler runs as a task of its own that holds its permit, so
         // once every permit is back, every handler has finished.
         let slots = Arc::new(Semaphore::new(self.concurrency));
+        // Permits of messages asked for and not yet arrived.
+        let mut reserved: Option<OwnedSemaphorePermit> = None;
+        // Pulls in progress. A second one starts as soon as half a batch of
+        // slots is free (before the messages already here are taken), so the
+        // server fills it while this side works through the first: the two
+        // sides overlap instead of taking turns.
+        let mut pulls = SelectAll::new();
+        let mut open = 0usize;
+        let low_water = (self.batch / 2).max(1);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut stopping = false;
         let mut failures: u32 = 0;
-        while !stopping {
-            let mut permits = tokio::select! {
+        loop {
+            if stopping && open == 0 {
+                break;
+            }
+            let fetch_more = !stopping && open < MAX_OPEN_PULLS;
+            let min = if open == 0 { 1 } else { low_water };
+            tokio::select! {
                 biased;
-                () = &mut shutdown => break,
-                permits = take_slots(&slots, self.batch) => permits,
-            };
-            let mut batch = match self.pull.fetch(permits.len()).await {
-                Ok(batch) => {
-                    failures = 0;
-                    batch
-                }
-                Err(err) => {
-                    failures = failures.saturating_add(1);
-                    tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                    let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
-                    tokio::select! {
-                        () = &mut shutdown => break,
-                        () = tokio::time::sleep(pause) => continue,
+                () = &mut shutdown, if !stopping => stopping = true,
+                permit = take_slots(&slots, min, self.batch), if fetch_more => {
+                    let Some(permit) = permit else { break };
+                    let asked = permit.num_permits();
+                    match self.pull.fetch(asked).await {
+                        Ok(batch) => {
+                            failures = 0;
+                            open += 1;
+                            match reserved.as_mut() {
+                                Some(reserved) => reserved.merge(permit),
+                                None => reserved = Some(permit),
+                            }
+                            pulls.push(pulled(batch, asked));
+                        }
+                        Err(err) => {
+                            drop(permit);
+                            failures = failures.saturating_add(1);
+                            tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
+                            let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
+                            tokio::select! {
+                                () = &mut shutdown => stopping = true,
+                                () = tokio::time::sleep(pause) => {}
+                            }
+                        }
                     }
                 }
-            };
-            loop {
-                let item = tokio::select! {
-                    biased;
-                    () = &mut shutdown, if !stopping => {
-                        stopping = true;
-                        continue;
-                    }
-                    item = batch.next() => item,
-                };
-                match item {
-                    Some(Ok(delivery)) if stopping => {
+                item = pulls.next(), if open > 0 => match item {
+                    Some(Pulled::Message(Ok(delivery))) if stopping => {
                         // Fetched but not started: give it back at once.
                         if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
                             shared.counters.naked.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    Some(Ok(delivery)) => {
-                        let permit = permits.pop();
-                        let shared = shared.clone();
-                        let span = tracing::info_span!(
-                            "receive",
-                            otel.name = %format_args!("{} receive", shared.name),
-                            otel.kind = "consumer",
-                            messaging.system = "NATS",
-                            messaging.protocol = "Polyn",
-                            messaging.destination = %shared.name,
-                            messaging.message_payload_size_bytes = delivery.message.payload.len(),
-                            messaging.nats.stream_sequence = delivery.stream_sequence,
-                            messaging.nats.delivered = delivery.delivered,
-                        );
-                        tokio::spawn(
-                            async move {
-                                process(shared, delivery).await;
-                                drop(permit);
-                            }
-                            .instrument(span),
-                        );
+                    Some(Pulled::Message(Ok(delivery))) => {
+                        let permit = reserved.as_mut().and_then(|p| p.split(1));
+                        spawn_handler(&shared, delivery, permit);
                     }
-                    Some(Err(err)) => {
+                    Some(Pulled::Message(Err(err))) => {
                         tracing::warn!(consumer = %self.consumer, error = %err, "pull interrupted");
-                        break;
                     }
-                    None => break,
-                }
+                    Some(Pulled::Ended { missing }) => {
+                        open -= 1;
+                        drop(reserved.as_mut().and_then(|p| p.split(missing)));
+                    }
+                    None => open = 0,
+                },
             }
         }
+        drop(reserved);
         // Let the handlers in flight finish and acknowledge.
         let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
         let _all_back = slots.acquire_many(all).await;
+        // Every ack and nak has reached the server when `run` returns.
+        if let Err(err) = self.client.flush().await {
+            tracing::warn!(consumer = %self.consumer, error = %err, "could not flush the last acknowledgements");
+        }
         Ok(shared.counters.snapshot())
     }
 }
 
-/// Waits for one free slot, then takes as many more as are free, up to `max`.
-async fn take_slots(slots: &Arc<Semaphore>, max: usize) -> Vec<OwnedSemaphorePermit> {
-    let mut permits = Vec::with_capacity(max);
-    if let Ok(first) = slots.clone().acquire_owned().await {
-        permits.push(first);
+/// Waits for `min` free slots, then takes as many more as are free, up to
+/// `max`, as one permit. `None` only if the semaphore was closed.
+async fn take_slots(
+    slots: &Arc<Semaphore>,
+    min: usize,
+    max: usize,
+) -> Option<OwnedSemaphorePermit> {
+    let min = u32::try_from(min.min(max)).unwrap_or(u32::MAX);
+    let mut permit = slots.clone().acquire_many_owned(min).await.ok()?;
+    let more = slots
+        .available_permits()
+        .min(max.saturating_sub(permit.num_permits()));
+    if let Ok(extra) = u32::try_from(more)
+        && extra > 0
+        && let Ok(extra) = slots.clone().try_acquire_many_owned(extra)
+    {
+        permit.merge(extra);
     }
-    while permits.len() < max {
-        match slots.clone().try_acquire_owned() {
-            Ok(permit) => permits.push(permit),
-            Err(_) => break,
+    Some(permit)
+}
+
+/// At most this many pulls are in progress at once per consumer.
+const MAX_OPEN_PULLS: usize = 2;
+
+/// What a pull in progress yields: its messages, then how many of the
+/// messages it asked for never came.
+enum Pulled {
+    Message(Result<Delivery, Error>),
+    Ended { missing: usize },
+}
+
+/// A pull as a stream that owns its batch, so that pulls can be merged.
+fn pulled(batch: Box<dyn Batch>, asked: usize) -> BoxStream<'static, Pulled> {
+    futures_util::stream::unfold(Some((batch, asked)), |state| async move {
+        let (mut batch, missing) = state?;
+        match batch.next().await {
+            Some(item) => {
+                let missing = if item.is_ok() {
+                    missing.saturating_sub(1)
+                } else {
+                    missing
+                };
+                Some((Pulled::Message(item), Some((batch, missing))))
+            }
+            None => Some((Pulled::Ended { missing }, None)),
         }
-    }
-    permits
+    })
+    .boxed()
+}
+
+/// Runs one message's handler as a task of its own, holding its slot.
+fn spawn_handler<T, H, F, R>(
+    shared: &Arc<Shared<T, H>>,
+    delivery: Delivery,
+    permit: Option<OwnedSemaphorePermit>,
+) where
+    T: DeserializeOwned + Send + 'static,
+    H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
+    F: Future<Output = R> + Send + 'static,
+    R: IntoOutcome + Send + 'static,
+{
+    let shared = shared.clone();
+    let span = tracing::info_span!(
+        "receive",
+        otel.name = %format_args!("{} receive", shared.name),
+        otel.kind = "consumer",
+        messaging.system = "NATS",
+        messaging.protocol = "Polyn",
+        messaging.destination = %shared.name,
+        messaging.message_payload_size_bytes = delivery.message.payload.len(),
+        messaging.nats.stream_sequence = delivery.stream_sequence,
+        messaging.nats.delivered = delivery.delivered,
+    );
+    tokio::spawn(
+        async move {
+            process(shared, delivery).await;
+            drop(permit);
+        }
+        .instrument(span),
+    );
 }
 
 fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {

@@ -212,6 +212,14 @@ async fn polyn_consume(client: &polyn::Client, stream: &str, name: &str, n: usiz
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// With `POLYN_PERF_CTL=<fifo>`, tells a `perf record --control fifo:<fifo>
+/// -D -1` to start or stop sampling, so a profile covers one phase only.
+fn perf_control(command: &str) {
+    if let Some(fifo) = std::env::var_os("POLYN_PERF_CTL") {
+        let _ = std::fs::write(fifo, format!("{command}\n"));
+    }
+}
+
 /// CPU time this process has used (Linux, 10 ms resolution), to tell the
 /// client's cost apart from the server's.
 fn cpu_time() -> Duration {
@@ -296,12 +304,14 @@ async fn main() {
                 .pid()
                 .map(|pid| pid.to_string())
                 .unwrap_or_default();
+            perf_control("enable");
             let (cpu, server_cpu) = (cpu_time(), process_cpu_time(&server_pid));
             let rate = if side == "consume" {
                 polyn_consume(&client, "POLYN", "profile", n).await
             } else {
                 raw_consume(&env, "POLYN", "profile", n).await
             };
+            perf_control("disable");
             let per_message = |d: Duration| d.as_nanos() as f64 / n as f64;
             let client = per_message(cpu_time() - cpu);
             let server = per_message(process_cpu_time(&server_pid) - server_cpu);
