@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::keywords;
+
 /// What is wrong, and where.
 #[derive(Debug)]
 pub(crate) struct Problem {
@@ -21,29 +23,6 @@ pub(crate) enum Kind {
     Invalid,
     Unsupported,
 }
-
-/// Keywords whose value is a subschema.
-const SCHEMA_KEYWORDS: &[&str] = &[
-    "additionalProperties",
-    "additionalItems",
-    "contains",
-    "propertyNames",
-    "not",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-];
-
-/// Keywords whose value is an object of subschemas.
-const SCHEMA_MAP_KEYWORDS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "definitions",
-    "$defs",
-    "dependentSchemas",
-];
-
-/// Keywords whose value is a non-empty array of subschemas.
-const SCHEMA_ARRAY_KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf"];
 
 const STRING_KEYWORDS: &[&str] = &[
     "title",
@@ -161,16 +140,16 @@ impl Checker<'_> {
     }
 
     fn keyword(&self, key: &str, value: &Value, pointer: &mut String) -> Result<(), Problem> {
-        if SCHEMA_KEYWORDS.contains(&key) {
+        if keywords::SCHEMA.contains(&key) {
             return self.schema(value, pointer);
         }
-        if SCHEMA_MAP_KEYWORDS.contains(&key) {
+        if keywords::SCHEMA_MAP.contains(&key) {
             let map = expect_object(value, pointer, "an object of schemas")?;
             return self.each_entry(map, pointer, |checker, value, pointer| {
                 checker.schema(value, pointer)
             });
         }
-        if SCHEMA_ARRAY_KEYWORDS.contains(&key) {
+        if keywords::SCHEMA_ARRAY.contains(&key) {
             let items = expect_array(value, pointer, "a non-empty array of schemas")?;
             if items.is_empty() {
                 return Err(invalid(

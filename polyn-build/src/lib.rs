@@ -56,11 +56,13 @@
 
 mod builder;
 mod check;
+mod conversion_error;
 mod digest;
 mod discover;
 mod error;
 mod export;
 mod generate;
+mod keywords;
 mod locate;
 mod module;
 mod naming;

@@ -9,7 +9,7 @@ use schemars::schema::RootSchema;
 use serde_json::Value;
 
 use crate::check::{self, Kind};
-use crate::{Error, SchemaFile, locate, naming, prepare, reroute};
+use crate::{Error, SchemaFile, conversion_error, locate, naming, prepare, reroute};
 
 /// Lints the generated modules allow, with the reason for each:
 ///
@@ -72,6 +72,7 @@ pub(crate) fn schema_module(file: &SchemaFile, runtime: &str) -> Result<SchemaMo
 
     let private = format!("{runtime}::__private");
     let types = reroute::reroute(types, &private);
+    let types = conversion_error::share_conversion_error(types, &private);
     let runtime: TokenStream = runtime
         .parse()
         .unwrap_or_else(|_| unreachable!("the runtime path was checked by the builder"));

@@ -13,17 +13,7 @@
 
 use serde_json::{Map, Value};
 
-/// Keywords whose value is a subschema (as in `check`).
-const SCHEMA_KEYWORDS: &[&str] = &[
-    "additionalProperties",
-    "additionalItems",
-    "contains",
-    "propertyNames",
-    "not",
-    "items",
-];
-const SCHEMA_MAP_KEYWORDS: &[&str] = &["properties", "definitions", "$defs", "dependentSchemas"];
-const SCHEMA_ARRAY_KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "items"];
+use crate::keywords;
 
 /// Returns typify's input for the schema of `message`, whose root type is
 /// to be called `type_name`.
@@ -93,15 +83,16 @@ fn strip_patterns(schema: &mut Value) {
     }
     for (key, value) in object.iter_mut() {
         let key = key.as_str();
-        if SCHEMA_MAP_KEYWORDS.contains(&key) {
+        if keywords::SCHEMA_MAP.contains(&key) {
             if let Value::Object(map) = value {
                 map.values_mut().for_each(strip_patterns);
             }
-        } else if SCHEMA_ARRAY_KEYWORDS.contains(&key) && value.is_array() {
-            if let Value::Array(items) = value {
-                items.iter_mut().for_each(strip_patterns);
+        } else if keywords::SCHEMA_ARRAY.contains(&key) || key == "items" {
+            match value {
+                Value::Array(items) => items.iter_mut().for_each(strip_patterns),
+                schema => strip_patterns(schema),
             }
-        } else if SCHEMA_KEYWORDS.contains(&key) {
+        } else if keywords::SCHEMA.contains(&key) {
             strip_patterns(value);
         } else if key == "dependencies"
             && let Value::Object(map) = value

@@ -29,6 +29,7 @@
 mod client;
 mod config;
 mod consumer;
+mod conversion_error;
 mod credentials;
 mod encode;
 mod error;

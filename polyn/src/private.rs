@@ -10,6 +10,7 @@ pub use serde;
 pub use serde_json;
 pub use uuid;
 
+pub use crate::conversion_error::ConversionError;
 pub use crate::{
     BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome, State,
 };
