@@ -120,6 +120,8 @@ impl Client {
     ) -> Result<(String, Outgoing), Error> {
         let config = &self.inner.config;
         let event_type = config.full_type(name)?;
+        // The message name without a domain prefix the caller may have given.
+        let name = config.message_name(&event_type);
         let source = config.full_source(options.source.as_deref())?;
         let id = options
             .id

@@ -65,6 +65,19 @@ async fn a_typed_publish_stores_a_polyn_cloud_event() {
         body["id"].as_str(),
         "Nats-Msg-Id is the event id"
     );
+
+    // A name given with the domain prefix is the same message, on the same subject.
+    let ack = client
+        .publish_json(
+            "com.test.widgets.created.v1",
+            json!({"id": "w2", "name": "gear"}),
+        )
+        .await
+        .expect("publish with the domain prefix");
+    let message = stored(&env, "WIDGETS", ack.sequence).await;
+    assert_eq!(message.subject.as_str(), "widgets.created.v1");
+    let body: Value = serde_json::from_slice(&message.payload).expect("json");
+    assert_eq!(body["type"], "com.test.widgets.created.v1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
