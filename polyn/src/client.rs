@@ -204,13 +204,8 @@ impl Client {
 
     /// Decodes and validates a received message, in the protocol's order.
     pub(crate) fn decode(&self, payload: &[u8]) -> Result<Event<Value>, Error> {
-        let value: Value = serde_json::from_slice(payload).map_err(|err| Error::Decode {
-            message: String::from_utf8_lossy(payload).into_owned(),
-            reason: format!("{err}"),
-        })?;
         let schemas = self.inner.schemas.snapshot();
-        validate_event(&value, self.inner.config.domain(), &schemas)?;
-        Event::from_json(value)
+        crate::decode::decode_event(payload, self.inner.config.domain(), &schemas)
     }
 
     /// Decodes a received message into the event type `T`, checking that it
@@ -477,7 +472,10 @@ async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
         _ => options,
     };
     let tls = config.tls();
-    if tls.required {
+    // Trusting a CA or presenting a certificate means TLS is wanted: never
+    // fall back to plaintext (with the credentials) because a server's INFO
+    // did not ask for TLS.
+    if tls.required || tls.ca_file.is_some() || tls.client_cert.is_some() {
         options = options.require_tls(true);
     }
     if let Some(ca) = &tls.ca_file {

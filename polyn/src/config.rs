@@ -220,11 +220,12 @@ impl Config {
     /// | `NATS_TOKEN` | token | none |
     /// | `NATS_NKEY_SEED` | NKey seed | none |
     /// | `NATS_CREDS` | path of a `.creds` file | none |
-    /// | `NATS_TLS_REQUIRED` | `true` to require TLS | `false` |
-    /// | `NATS_TLS_CA` | PEM file of trusted roots | none |
+    /// | `NATS_TLS_REQUIRED` | `true` or `false`: require TLS | `false` |
+    /// | `NATS_TLS_CA` | PEM file of trusted roots (instead of the system's) | none |
     /// | `NATS_TLS_CERT`, `NATS_TLS_KEY` | client certificate and key | none |
     ///
-    /// At most one way to authenticate may be set.
+    /// At most one way to authenticate may be set. Setting `NATS_TLS_CA` or
+    /// a client certificate requires TLS, as `NATS_TLS_REQUIRED` does.
     ///
     /// ```no_run
     /// let config = polyn::Config::from_env()?;
@@ -280,10 +281,18 @@ impl Config {
             });
         }
         builder.auth = auths.pop().unwrap_or_default();
-        builder.tls.required = matches!(
-            lookup("NATS_TLS_REQUIRED").as_deref(),
-            Some("1" | "true" | "yes")
-        );
+        builder.tls.required = match lookup("NATS_TLS_REQUIRED") {
+            None => false,
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "" | "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(Error::InvalidConfig {
+                        message: format!("NATS_TLS_REQUIRED is {value:?}; set it to true or false"),
+                    });
+                }
+            },
+        };
         builder.tls.ca_file = lookup("NATS_TLS_CA").map(PathBuf::from);
         builder.tls.client_cert = match (lookup("NATS_TLS_CERT"), lookup("NATS_TLS_KEY")) {
             (Some(cert), Some(key)) => Some((cert.into(), key.into())),
@@ -449,6 +458,16 @@ mod tests {
             text.contains("You must configure the `source_root` for Polyn. Event source must be lowercase, alphanumeric and dot/colon separated, got \"User Backend\""),
             "{text}"
         );
+
+        let base = [("POLYN_DOMAIN", "com.test"), ("POLYN_SOURCE_ROOT", "svc")];
+        for (value, required) in [("TRUE", true), ("on", true), ("false", false), ("0", false)] {
+            let vars = [base[0], base[1], ("NATS_TLS_REQUIRED", value)];
+            let config = Config::from_lookup(lookup(&vars)).expect(value);
+            assert_eq!(config.tls().required, required, "{value}");
+        }
+        let vars = [base[0], base[1], ("NATS_TLS_REQUIRED", "ture")];
+        let text = Config::from_lookup(lookup(&vars)).unwrap_err().to_string();
+        assert!(text.contains("NATS_TLS_REQUIRED is \"ture\""), "{text}");
 
         let err = Config::builder()
             .domain("com.test")

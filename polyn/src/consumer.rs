@@ -10,14 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{BoxStream, SelectAll};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
-use crate::transport::{AckKind, Acker, Batch, Delivery, PullConsumer};
+use crate::transport::{AckKind, Acker, Delivery, PullConsumer, PullEvent};
 use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
 
 /// Default number of messages handled at once per consumer.
@@ -381,17 +380,17 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         let slots = Arc::new(Semaphore::new(self.concurrency));
         // Permits of messages asked for and not yet arrived.
         let mut reserved: Option<OwnedSemaphorePermit> = None;
-        // Pulls in progress. A second one starts as soon as half a batch of
-        // slots is free (before the messages already here are taken), so the
-        // server fills it while this side works through the first: the two
-        // sides overlap instead of taking turns.
-        let mut pulls = SelectAll::new();
-        let mut open = 0usize;
+        let mut session = self.pull.open().await?;
+        // A second pull starts as soon as half a batch of slots is free
+        // (before the messages already here are handled), so the server
+        // fills it while this side works through the first: the two sides
+        // overlap instead of taking turns.
         let low_water = (self.batch / 2).max(1);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut stopping = false;
         let mut failures: u32 = 0;
         loop {
+            let open = session.open_pulls();
             if stopping && open == 0 {
                 break;
             }
@@ -402,48 +401,52 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 () = &mut shutdown, if !stopping => stopping = true,
                 permit = take_slots(&slots, min, self.batch), if fetch_more => {
                     let Some(permit) = permit else { break };
-                    let asked = permit.num_permits();
-                    match self.pull.fetch(asked).await {
-                        Ok(batch) => {
-                            failures = 0;
-                            open += 1;
-                            match reserved.as_mut() {
-                                Some(reserved) => reserved.merge(permit),
-                                None => reserved = Some(permit),
-                            }
-                            pulls.push(pulled(batch, asked));
-                        }
+                    match session.pull(permit.num_permits()).await {
+                        Ok(()) => match reserved.as_mut() {
+                            Some(reserved) => reserved.merge(permit),
+                            None => reserved = Some(permit),
+                        },
                         Err(err) => {
                             drop(permit);
                             failures = failures.saturating_add(1);
                             tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                            let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
-                            tokio::select! {
-                                () = &mut shutdown => stopping = true,
-                                () = tokio::time::sleep(pause) => {}
-                            }
+                            pause(&mut shutdown, &mut stopping, failures).await;
                         }
                     }
                 }
-                item = pulls.next(), if open > 0 => match item {
-                    Some(Pulled::Message(Ok(delivery))) if stopping => {
+                event = session.next(), if open > 0 => match event {
+                    Some(PullEvent::Message(delivery)) if stopping => {
+                        drop(take_one(&mut reserved));
                         // Fetched but not started: give it back at once.
                         if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
                             shared.counters.naked.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    Some(Pulled::Message(Ok(delivery))) => {
-                        let permit = reserved.as_mut().and_then(|p| p.split(1));
+                    Some(PullEvent::Message(delivery)) => {
+                        failures = 0;
+                        let permit = match take_one(&mut reserved) {
+                            Some(permit) => permit,
+                            // More came than the count says (a pull taken as
+                            // lost delivered after all): wait for a slot, so
+                            // the bound holds whatever happens.
+                            None => match slots.clone().acquire_owned().await {
+                                Ok(permit) => permit,
+                                Err(_) => break,
+                            },
+                        };
                         spawn_handler(&shared, delivery, permit);
                     }
-                    Some(Pulled::Message(Err(err))) => {
-                        tracing::warn!(consumer = %self.consumer, error = %err, "pull interrupted");
+                    Some(PullEvent::Released { count, problem }) => {
+                        if let Some(reserved) = reserved.as_mut() {
+                            drop(reserved.split(count.min(reserved.num_permits())));
+                        }
+                        if let Some(problem) = problem {
+                            failures = failures.saturating_add(1);
+                            tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
+                            pause(&mut shutdown, &mut stopping, failures).await;
+                        }
                     }
-                    Some(Pulled::Ended { missing }) => {
-                        open -= 1;
-                        drop(reserved.as_mut().and_then(|p| p.split(missing)));
-                    }
-                    None => open = 0,
+                    None => break,
                 },
             }
         }
@@ -483,37 +486,38 @@ async fn take_slots(
 /// At most this many pulls are in progress at once per consumer.
 const MAX_OPEN_PULLS: usize = 2;
 
-/// What a pull in progress yields: its messages, then how many of the
-/// messages it asked for never came.
-enum Pulled {
-    Message(Result<Delivery, Error>),
-    Ended { missing: usize },
+/// One permit of the reserved ones, if any are left.
+fn take_one(reserved: &mut Option<OwnedSemaphorePermit>) -> Option<OwnedSemaphorePermit> {
+    let permit = reserved.as_mut()?;
+    if permit.num_permits() > 1 {
+        permit.split(1)
+    } else {
+        reserved.take()
+    }
 }
 
-/// A pull as a stream that owns its batch, so that pulls can be merged.
-fn pulled(batch: Box<dyn Batch>, asked: usize) -> BoxStream<'static, Pulled> {
-    futures_util::stream::unfold(Some((batch, asked)), |state| async move {
-        let (mut batch, missing) = state?;
-        match batch.next().await {
-            Some(item) => {
-                let missing = if item.is_ok() {
-                    missing.saturating_sub(1)
-                } else {
-                    missing
-                };
-                Some((Pulled::Message(item), Some((batch, missing))))
-            }
-            None => Some((Pulled::Ended { missing }, None)),
-        }
-    })
-    .boxed()
+/// Waits a little longer after each failure in a row (at most 2 s), or
+/// until shutdown.
+async fn pause(
+    shutdown: &mut std::pin::Pin<&mut (impl Future<Output = ()> + Send)>,
+    stopping: &mut bool,
+    failures: u32,
+) {
+    let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
+    if *stopping {
+        return;
+    }
+    tokio::select! {
+        () = shutdown.as_mut() => *stopping = true,
+        () = tokio::time::sleep(pause) => {}
+    }
 }
 
 /// Runs one message's handler as a task of its own, holding its slot.
 fn spawn_handler<T, H, F, R>(
     shared: &Arc<Shared<T, H>>,
     delivery: Delivery,
-    permit: Option<OwnedSemaphorePermit>,
+    permit: OwnedSemaphorePermit,
 ) where
     T: DeserializeOwned + Send + 'static,
     H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
@@ -532,13 +536,16 @@ fn spawn_handler<T, H, F, R>(
         messaging.nats.stream_sequence = delivery.stream_sequence,
         messaging.nats.delivered = delivery.delivered,
     );
-    tokio::spawn(
+    let mut task = Box::pin(
         async move {
             process(shared, delivery).await;
             drop(permit);
         }
         .instrument(span),
     );
+    if (&mut task).now_or_never().is_none() {
+        tokio::spawn(task);
+    }
 }
 
 fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {

@@ -75,9 +75,10 @@ pub enum Auth {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Tls {
-    /// Require TLS even if the server does not ask for it.
+    /// Require TLS even if the server does not ask for it. A CA file or a
+    /// client certificate requires it too.
     pub required: bool,
-    /// PEM file of root certificates to trust.
+    /// PEM file of root certificates to trust (instead of the system's).
     pub ca_file: Option<PathBuf>,
     /// PEM client certificate and its key, for mutual TLS.
     pub client_cert: Option<(PathBuf, PathBuf)>,

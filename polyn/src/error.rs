@@ -135,7 +135,7 @@ pub enum Error {
     /// Connecting to NATS failed.
     #[error(
         "could not connect to NATS at {servers}: {source}; check that the server runs and that \
-         NATS_URL and the credentials are right"
+         NATS_URL, the credentials and the TLS settings are right"
     )]
     Connect {
         /// The servers tried.

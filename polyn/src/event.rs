@@ -87,7 +87,7 @@ pub struct PolynData {
 
 /// The CloudEvents attributes an [`Event`] keeps as strings, in the order
 /// of its fields.
-const STRING_ATTRIBUTES: [&str; 8] = [
+pub(crate) const STRING_ATTRIBUTES: [&str; 8] = [
     "id",
     "source",
     "specversion",
@@ -430,6 +430,17 @@ impl Event<Value> {
                     .to_owned(),
             });
         }
+        Ok(Event::assemble(known, polyndata, extensions, data))
+    }
+
+    /// An event from its attributes: the strings in the order of
+    /// `STRING_ATTRIBUTES`, of which the first four are required.
+    pub(crate) fn assemble(
+        known: [Option<String>; 8],
+        polyndata: Option<PolynData>,
+        extensions: Map<String, Value>,
+        data: Option<Value>,
+    ) -> Self {
         let [
             id,
             source,
@@ -440,7 +451,7 @@ impl Event<Value> {
             dataschema,
             subject,
         ] = known;
-        Ok(Event {
+        Event {
             id: id.unwrap_or_default(),
             source: source.unwrap_or_default(),
             specversion: specversion.unwrap_or_default(),
@@ -453,7 +464,7 @@ impl Event<Value> {
             extensions,
             data_absent: data.is_none(),
             data: data.unwrap_or(Value::Null),
-        })
+        }
     }
 
     /// Converts the payload to a Rust type.

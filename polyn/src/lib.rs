@@ -31,6 +31,7 @@ mod config;
 mod consumer;
 mod conversion_error;
 mod credentials;
+mod decode;
 mod encode;
 mod error;
 mod event;

@@ -61,18 +61,36 @@ pub(crate) struct Delivery {
 
 /// A bound pull consumer.
 pub(crate) trait PullConsumer: Send + Sync {
-    /// Asks for at most `max` messages, waiting up to a short expiry for
-    /// them to arrive.
-    fn fetch(&self, max: usize) -> BoxFuture<'_, Result<Box<dyn Batch>, Error>>;
+    /// Opens a session through which pulls are asked for and their
+    /// messages arrive.
+    fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>>;
     /// How long the server waits for an acknowledgement before redelivering.
     fn ack_wait(&self) -> Duration;
 }
 
-/// The messages of one pull request.
-pub(crate) trait Batch: Send {
-    /// The next message; `None` when the request is complete or expired.
-    /// Cancel-safe.
-    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>>;
+/// What a [`PullSession`] yields.
+pub(crate) enum PullEvent {
+    /// A message that was asked for.
+    Message(Delivery),
+    /// This many of the messages asked for will not come (their pull
+    /// expired or was ended), with the reason when that is a problem.
+    Released {
+        count: usize,
+        problem: Option<String>,
+    },
+}
+
+/// One consumer's stream of pulls: a pull asks for messages, and they
+/// arrive, from whichever pull, through [`PullSession::next`].
+pub(crate) trait PullSession: Send {
+    /// Asks for at most `max` more messages, waiting up to a short expiry
+    /// for them; those that do not come are [`PullEvent::Released`].
+    fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>>;
+    /// Pulls that may still deliver.
+    fn open_pulls(&self) -> usize;
+    /// The next message or release; `None` once the session is closed for
+    /// good. Cancel-safe.
+    fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>>;
 }
 
 /// A core-NATS subscription.

@@ -19,6 +19,7 @@
 pub mod env;
 pub mod events;
 pub mod nats_server;
+pub mod secured;
 
 pub use env::PolynEnv;
 pub use nats_server::{HarnessError, NatsServer, NatsServerBinary, ServerVersion};

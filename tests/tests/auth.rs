@@ -3,69 +3,16 @@
 //! deployed service would be; a wrong secret or an unreachable server is a
 //! `Connect` error that names the server and never shows the secret.
 
-use async_nats::jetstream;
 use polyn::{Client, Config, Error};
 use polyn_tests::NatsServer;
-use polyn_tests::events::WidgetsCreatedV1;
+use polyn_tests::secured::{self, publishes, set_up};
 
 const TOKEN: &str = "s3cret-token";
 const PASSWORD: &str = "s3cret-password";
 
 /// A configuration read from these variables (plus the domain and root).
 fn config(server: &NatsServer, vars: &[(&str, &str)]) -> Config {
-    let url = server.url();
-    Config::from_lookup(|name| match name {
-        "POLYN_DOMAIN" => Some("com.test".to_owned()),
-        "POLYN_SOURCE_ROOT" => Some("auth.test".to_owned()),
-        "NATS_URL" => Some(url.clone()),
-        _ => vars
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned()),
-    })
-    .expect("configuration")
-}
-
-/// Sets up the schema store and a stream with the given connect options.
-async fn set_up(server: &NatsServer, options: async_nats::ConnectOptions) {
-    let js = jetstream::new(
-        options
-            .connect(server.url())
-            .await
-            .expect("admin connection"),
-    );
-    let kv = js
-        .create_key_value(jetstream::kv::Config {
-            bucket: "POLYN_SCHEMAS".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("schema bucket");
-    kv.put(
-        <WidgetsCreatedV1 as polyn::EventType>::NAME,
-        <WidgetsCreatedV1 as polyn::EventType>::SCHEMA.into(),
-    )
-    .await
-    .expect("schema");
-    js.create_stream(jetstream::stream::Config {
-        name: "WIDGETS".into(),
-        subjects: vec!["widgets.created.v1".into()],
-        ..Default::default()
-    })
-    .await
-    .expect("stream");
-}
-
-/// The client can publish, so it is really connected and authorised.
-async fn publishes(client: &Client) {
-    let ack = client
-        .publish(WidgetsCreatedV1 {
-            id: "w1".into(),
-            name: "Sprocket".into(),
-        })
-        .await
-        .expect("publish");
-    assert_eq!(ack.stream, "WIDGETS");
+    secured::config(server, "auth.test", vars)
 }
 
 fn assert_connect_error(result: Result<Client, Error>, server: &NatsServer, secrets: &[&str]) {

@@ -1,5 +1,6 @@
 //! The sandbox's implementation of the transport seam.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +10,8 @@ use tokio::time::Instant;
 
 use super::world::{InFlight, SettlementKind, Shared, Stored, StreamState, Sub};
 use crate::transport::{
-    AckKind, Acker, Batch, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer,
-    Subscription, Transport,
+    AckKind, Acker, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer, PullEvent,
+    PullSession, Subscription, Transport,
 };
 use crate::{Error, PublishAck};
 
@@ -214,14 +215,13 @@ struct SandboxConsumer {
 }
 
 impl PullConsumer for SandboxConsumer {
-    fn fetch(&self, max: usize) -> BoxFuture<'_, Result<Box<dyn Batch>, Error>> {
-        let batch = SandboxBatch {
+    fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>> {
+        let session = SandboxSession {
             shared: self.shared.clone(),
             index: self.index,
-            remaining: max.max(1),
-            expires: Instant::now() + PULL_EXPIRES,
+            pulls: VecDeque::new(),
         };
-        async move { Ok(Box::new(batch) as Box<dyn Batch>) }.boxed()
+        async move { Ok(Box::new(session) as Box<dyn PullSession>) }.boxed()
     }
 
     fn ack_wait(&self) -> Duration {
@@ -229,30 +229,54 @@ impl PullConsumer for SandboxConsumer {
     }
 }
 
-struct SandboxBatch {
+/// Pulls of one sandbox consumer, served oldest first.
+struct SandboxSession {
     shared: Arc<Shared>,
     index: usize,
-    remaining: usize,
-    expires: Instant,
+    /// Open pulls: when each expires, and how many messages it still wants.
+    pulls: VecDeque<(Instant, usize)>,
 }
 
-impl Batch for SandboxBatch {
-    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>> {
+impl PullSession for SandboxSession {
+    fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>> {
+        self.pulls
+            .push_back((Instant::now() + PULL_EXPIRES, max.max(1)));
+        async { Ok(()) }.boxed()
+    }
+
+    fn open_pulls(&self) -> usize {
+        self.pulls.len()
+    }
+
+    fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
         async move {
             loop {
-                if self.remaining == 0 {
-                    return None;
-                }
+                let Some(&(expires, _)) = self.pulls.front() else {
+                    // Nothing asked for: nothing will come until a pull.
+                    return std::future::pending().await;
+                };
                 let notified = self.shared.changed.notified();
                 let mut notified = std::pin::pin!(notified);
                 notified.as_mut().enable();
                 let now = Instant::now();
+                if now >= expires {
+                    let missing = self.pulls.pop_front().map_or(0, |(_, missing)| missing);
+                    return Some(PullEvent::Released {
+                        count: missing,
+                        problem: None,
+                    });
+                }
                 let wake = {
                     let mut world = self.shared.lock();
                     let wake = world.expire(self.index, now);
                     if let Some((message, delivered)) = world.take(self.index, now) {
-                        self.remaining -= 1;
-                        return Some(Ok(Delivery {
+                        if let Some(front) = self.pulls.front_mut() {
+                            front.1 -= 1;
+                            if front.1 == 0 {
+                                self.pulls.pop_front();
+                            }
+                        }
+                        return Some(PullEvent::Message(Delivery {
                             message: Incoming {
                                 subject: message.subject,
                                 reply: None,
@@ -270,10 +294,7 @@ impl Batch for SandboxBatch {
                     }
                     wake
                 };
-                if now >= self.expires {
-                    return None;
-                }
-                let until = wake.map_or(self.expires, |w| w.min(self.expires));
+                let until = wake.map_or(expires, |w| w.min(expires));
                 tokio::select! {
                     () = &mut notified => {}
                     () = tokio::time::sleep_until(until) => {}

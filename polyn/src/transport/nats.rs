@@ -6,10 +6,9 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::{self, context::PublishErrorKind};
 use futures_util::{FutureExt, StreamExt};
 
-use super::{
-    AckKind, Acker, Batch, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer,
-    Subscription, Transport,
-};
+mod pull;
+
+use super::{BoxFuture, Incoming, Outgoing, PendingAck, PullConsumer, Subscription, Transport};
 use crate::{Error, PublishAck};
 
 /// NATS through `async-nats`: a core client and its JetStream context.
@@ -38,7 +37,7 @@ fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
     map
 }
 
-fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
+pub(super) fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
     let mut list = Vec::new();
     if let Some(headers) = headers {
         for (name, values) in headers.iter() {
@@ -224,11 +223,12 @@ impl Transport for NatsTransport {
                 .get_consumer(&consumer)
                 .await
                 .map_err(|err| Error::nats(format!("binding to consumer `{consumer}`"), err))?;
-            Ok(Box::new(NatsPullConsumer {
+            Ok(Box::new(pull::NatsPullConsumer::new(
+                self.client.clone(),
                 pull,
                 consumer,
-                ack_wait: info.config.ack_wait,
-            }) as Box<dyn PullConsumer>)
+                info.config.ack_wait,
+            )) as Box<dyn PullConsumer>)
         }
         .boxed()
     }
@@ -254,97 +254,5 @@ struct NatsSubscription(async_nats::Subscriber);
 impl Subscription for NatsSubscription {
     fn next(&mut self) -> BoxFuture<'_, Option<Incoming>> {
         async move { self.0.next().await.map(incoming) }.boxed()
-    }
-}
-
-/// How long one pull request waits for messages before the server ends it.
-const PULL_EXPIRES: Duration = Duration::from_secs(1);
-
-struct NatsPullConsumer {
-    pull: jetstream::consumer::PullConsumer,
-    consumer: String,
-    ack_wait: Duration,
-}
-
-impl PullConsumer for NatsPullConsumer {
-    fn fetch(&self, max: usize) -> BoxFuture<'_, Result<Box<dyn Batch>, Error>> {
-        async move {
-            let batch = self
-                .pull
-                .batch()
-                .max_messages(max.max(1))
-                .expires(PULL_EXPIRES)
-                .messages()
-                .await
-                .map_err(|err| {
-                    Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
-                })?;
-            Ok(Box::new(NatsBatch {
-                batch,
-                consumer: self.consumer.clone(),
-            }) as Box<dyn Batch>)
-        }
-        .boxed()
-    }
-
-    fn ack_wait(&self) -> Duration {
-        self.ack_wait
-    }
-}
-
-struct NatsBatch {
-    batch: jetstream::consumer::pull::Batch,
-    consumer: String,
-}
-
-fn delivery(message: jetstream::Message) -> Delivery {
-    let (delivered, stream_sequence) = message
-        .info()
-        .map(|info| {
-            (
-                u64::try_from(info.delivered).unwrap_or(1),
-                info.stream_sequence,
-            )
-        })
-        .unwrap_or((1, 0));
-    let (message, acker) = message.split();
-    Delivery {
-        message: incoming(message),
-        delivered,
-        stream_sequence,
-        acker: std::sync::Arc::new(NatsAcker(acker)),
-    }
-}
-
-impl Batch for NatsBatch {
-    fn next(&mut self) -> BoxFuture<'_, Option<Result<Delivery, Error>>> {
-        async move {
-            let consumer = &self.consumer;
-            self.batch.next().await.map(|item| {
-                item.map(delivery)
-                    .map_err(|err| Error::nats(format!("pulling from consumer `{consumer}`"), err))
-            })
-        }
-        .boxed()
-    }
-}
-
-struct NatsAcker(jetstream::message::Acker);
-
-impl Acker for NatsAcker {
-    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>> {
-        async move {
-            let kind = match kind {
-                AckKind::Ack => jetstream::AckKind::Ack,
-                AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
-                AckKind::Term => jetstream::AckKind::Term,
-                AckKind::Progress => jetstream::AckKind::Progress,
-            };
-            self.0
-                .ack_with(kind)
-                .await
-                .map_err(|err| Error::nats("acknowledging a message", err))
-        }
-        .boxed()
     }
 }

@@ -1,0 +1,309 @@
+//! Pulls from a JetStream consumer over one long-lived inbox subscription.
+//!
+//! Every pull request of a session names the same inbox, so a pull costs
+//! one small publish instead of a subscription of its own; the session
+//! counts what was asked for and what arrived, and turns the server's
+//! end-of-pull statuses (and pulls lost with a server restart) into
+//! [`PullEvent::Released`].
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull::BatchConfig};
+use async_nats::{StatusCode, Subject};
+use bytes::Bytes;
+use futures_util::{FutureExt, StreamExt};
+use tokio::time::{Instant, Sleep};
+
+use crate::Error;
+use crate::transport::{
+    AckKind, Acker, BoxFuture, Delivery, Incoming, PullConsumer, PullEvent, PullSession,
+};
+
+/// How long one pull request waits for messages before the server ends it.
+const PULL_EXPIRES: Duration = Duration::from_secs(1);
+
+/// How long after its expiry a pull that the server never ended (because
+/// the server restarted, say) is taken as lost.
+const LOST_AFTER: Duration = Duration::from_secs(2);
+
+pub(crate) struct NatsPullConsumer {
+    client: async_nats::Client,
+    pull: jetstream::consumer::PullConsumer,
+    consumer: String,
+    ack_wait: Duration,
+}
+
+impl NatsPullConsumer {
+    pub(crate) fn new(
+        client: async_nats::Client,
+        pull: jetstream::consumer::PullConsumer,
+        consumer: String,
+        ack_wait: Duration,
+    ) -> Self {
+        NatsPullConsumer {
+            client,
+            pull,
+            consumer,
+            ack_wait,
+        }
+    }
+}
+
+impl PullConsumer for NatsPullConsumer {
+    fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>> {
+        async move {
+            let inbox = Subject::from(self.client.new_inbox());
+            let subscriber = self.client.subscribe(inbox.clone()).await.map_err(|err| {
+                Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
+            })?;
+            Ok(Box::new(NatsPullSession {
+                pull: self.pull.clone(),
+                acks: Arc::new(self.client.clone()),
+                consumer: self.consumer.clone(),
+                inbox,
+                subscriber,
+                pulls: VecDeque::new(),
+                outstanding: 0,
+                lost_timer: Box::pin(tokio::time::sleep(LOST_AFTER)),
+                lost_timer_at: None,
+            }) as Box<dyn PullSession>)
+        }
+        .boxed()
+    }
+
+    fn ack_wait(&self) -> Duration {
+        self.ack_wait
+    }
+}
+
+struct NatsPullSession {
+    pull: jetstream::consumer::PullConsumer,
+    acks: Arc<async_nats::Client>,
+    consumer: String,
+    inbox: Subject,
+    subscriber: async_nats::Subscriber,
+    /// Pulls that may still deliver, oldest first: when each is taken as
+    /// lost, and how many of its messages are still to come.
+    pulls: VecDeque<(Instant, usize)>,
+    /// Messages asked for that have neither arrived nor been released: the
+    /// sum of what `pulls` count for.
+    outstanding: usize,
+    /// Fires when the newest pull is taken as lost; kept between calls so
+    /// that waiting for a message sets no new timer.
+    lost_timer: Pin<Box<Sleep>>,
+    lost_timer_at: Option<Instant>,
+}
+
+impl NatsPullSession {
+    /// Counts one message in, against the oldest open pull: which pull a
+    /// message answers is not on the wire, and what matters is the count.
+    /// `outstanding` stays the sum of what the open pulls still count for.
+    fn arrived(&mut self) {
+        if let Some(oldest) = self.pulls.front_mut() {
+            oldest.1 -= 1;
+            self.outstanding -= 1;
+            if oldest.1 == 0 {
+                self.pulls.pop_front();
+            }
+        }
+    }
+
+    /// The oldest pull (the first to expire) ended: what it still counts
+    /// for will not come. (A message counted against it that answered a
+    /// younger pull is made up when that one ends.)
+    fn ended(&mut self, problem: Option<String>) -> PullEvent {
+        let count = self.pulls.pop_front().map_or(0, |(_, remaining)| remaining);
+        self.outstanding -= count;
+        PullEvent::Released { count, problem }
+    }
+
+    /// Every pull is past its expiry and the server said nothing: release
+    /// all that is outstanding.
+    fn lost(&mut self) -> PullEvent {
+        let count = std::mem::take(&mut self.outstanding);
+        self.pulls.clear();
+        PullEvent::Released {
+            count,
+            problem: Some("no answer to a pull; the server may have restarted".to_owned()),
+        }
+    }
+}
+
+impl PullSession for NatsPullSession {
+    fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            let request = BatchConfig {
+                batch: max.max(1),
+                expires: Some(PULL_EXPIRES),
+                ..Default::default()
+            };
+            self.pull
+                .request_batch(request, self.inbox.clone())
+                .await
+                .map_err(|err| {
+                    Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
+                })?;
+            self.outstanding += max.max(1);
+            self.pulls
+                .push_back((Instant::now() + PULL_EXPIRES + LOST_AFTER, max.max(1)));
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn open_pulls(&self) -> usize {
+        self.pulls.len()
+    }
+
+    fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
+        async move {
+            loop {
+                // Pulls are sent in order, so the newest is the last to expire.
+                let lost_at = match self.pulls.back() {
+                    Some((at, _)) => *at,
+                    None => {
+                        let message = self.subscriber.next().await?;
+                        if message.status.is_none() {
+                            // A message no pull counts for: a lost pull delivered after all.
+                            match delivery(message, &self.acks) {
+                                Some(delivery) => return Some(PullEvent::Message(delivery)),
+                                None => continue,
+                            }
+                        }
+                        continue;
+                    }
+                };
+                if self.lost_timer_at != Some(lost_at) {
+                    self.lost_timer.as_mut().reset(lost_at);
+                    self.lost_timer_at = Some(lost_at);
+                }
+                let message = tokio::select! {
+                    message = self.subscriber.next() => message?,
+                    () = self.lost_timer.as_mut() => return Some(self.lost()),
+                };
+                match message.status {
+                    None | Some(StatusCode::OK) => {
+                        self.arrived();
+                        match delivery(message, &self.acks) {
+                            Some(delivery) => return Some(PullEvent::Message(delivery)),
+                            None => continue,
+                        }
+                    }
+                    Some(StatusCode::IDLE_HEARTBEAT) => continue,
+                    Some(status) => {
+                        let description = message.description.unwrap_or_default();
+                        // Expiry and completion are how pulls normally end.
+                        let expected = status == StatusCode::TIMEOUT
+                            || (status == StatusCode::REQUEST_TERMINATED
+                                && matches!(
+                                    description.as_str(),
+                                    "Batch Completed" | "Message Size Exceeds MaxBytes"
+                                ));
+                        let problem = (!expected).then(|| {
+                            format!(
+                                "consumer `{}` ended a pull: {status} {description}",
+                                self.consumer
+                            )
+                        });
+                        return Some(self.ended(problem));
+                    }
+                }
+            }
+        }
+        .boxed()
+    }
+}
+
+/// A delivered message, acknowledged on its reply subject. `None` for a
+/// message without one (not from JetStream).
+fn delivery(message: async_nats::Message, acks: &Arc<async_nats::Client>) -> Option<Delivery> {
+    let reply = message.reply?;
+    let (delivered, stream_sequence) = ack_subject_info(reply.as_str()).unwrap_or((1, 0));
+    Some(Delivery {
+        message: Incoming {
+            subject: message.subject.as_str().to_owned(),
+            reply: None,
+            headers: super::header_list(message.headers.as_ref()),
+            payload: message.payload,
+        },
+        delivered,
+        stream_sequence,
+        acker: Arc::new(NatsAcker {
+            client: acks.clone(),
+            reply,
+        }),
+    })
+}
+
+/// The delivery count and stream sequence in a JetStream ack subject:
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`,
+/// or the newer form with a domain and account hash after `ACK`.
+fn ack_subject_info(reply: &str) -> Option<(u64, u64)> {
+    let rest = reply.strip_prefix("$JS.ACK.")?;
+    let mut tokens = [""; 10];
+    let mut count = 0;
+    for token in rest.split('.') {
+        if count == tokens.len() {
+            return None;
+        }
+        tokens[count] = token;
+        count += 1;
+    }
+    let at = match count {
+        7 => 2,
+        9 | 10 => 4,
+        _ => return None,
+    };
+    Some((tokens[at].parse().ok()?, tokens[at + 1].parse().ok()?))
+}
+
+struct NatsAcker {
+    client: Arc<async_nats::Client>,
+    reply: Subject,
+}
+
+impl Acker for NatsAcker {
+    fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            let body = Bytes::from(match kind {
+                AckKind::Ack => jetstream::AckKind::Ack,
+                AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
+                AckKind::Term => jetstream::AckKind::Term,
+                AckKind::Progress => jetstream::AckKind::Progress,
+            });
+            self.client
+                .publish(self.reply.clone(), body)
+                .await
+                .map_err(|err| Error::nats("acknowledging a message", err))
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_subjects_give_delivery_count_and_sequence() {
+        assert_eq!(
+            ack_subject_info("$JS.ACK.ORDERS.app_orders.3.1042.7.1700000000000000000.12"),
+            Some((3, 1042))
+        );
+        assert_eq!(
+            ack_subject_info("$JS.ACK.hub.ACCHASH.ORDERS.app_orders.1.9.9.1700000000000000000.0"),
+            Some((1, 9))
+        );
+        assert_eq!(
+            ack_subject_info(
+                "$JS.ACK.hub.ACCHASH.ORDERS.app_orders.2.5.4.1700000000000000000.0.r4nd"
+            ),
+            Some((2, 5))
+        );
+        assert_eq!(ack_subject_info("_INBOX.abc"), None);
+        assert_eq!(ack_subject_info("$JS.ACK.S.C.x.1.1.1.1"), None);
+    }
+}
