@@ -352,6 +352,11 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
     /// given to the `on_invalid` hook. A valid one goes to `handler`, whose
     /// return value decides (see [`IntoOutcome`]). A handler error or panic
     /// naks with backoff; the consumer keeps running.
+    ///
+    /// A handler that finishes without waiting runs on the consumer's own
+    /// task; one that awaits continues as a task of its own, so up to the
+    /// concurrency run at once. Move heavy CPU work to
+    /// `tokio::task::spawn_blocking`, as in any async code.
     pub async fn run<H, F, R>(
         self,
         handler: H,
@@ -375,7 +380,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         });
         // One permit per message in flight: a pull asks only for as many
         // messages as there are free permits, so nothing waits in a buffer.
-        // Each handler runs as a task of its own that holds its permit, so
+        // Each handler holds its permit until it has acked (on this task if
+        // it finishes at its first poll, else as a task of its own), so
         // once every permit is back, every handler has finished.
         let slots = Arc::new(Semaphore::new(self.concurrency));
         // Permits of messages asked for and not yet arrived.
@@ -513,7 +519,9 @@ async fn pause(
     }
 }
 
-/// Runs one message's handler as a task of its own, holding its slot.
+/// Handles one message, holding its slot: on the consumer's task when the
+/// handler finishes at its first poll (no task to schedule), otherwise the
+/// rest runs as a task of its own, so slow handlers overlap.
 fn spawn_handler<T, H, F, R>(
     shared: &Arc<Shared<T, H>>,
     delivery: Delivery,
