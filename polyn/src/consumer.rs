@@ -402,58 +402,78 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             }
             let fetch_more = !stopping && open < MAX_OPEN_PULLS;
             let min = if open == 0 { 1 } else { low_water };
-            tokio::select! {
-                biased;
-                () = &mut shutdown, if !stopping => stopping = true,
-                permit = take_slots(&slots, min, self.batch), if fetch_more => {
-                    let Some(permit) = permit else { break };
-                    match session.pull(permit.num_permits()).await {
-                        Ok(()) => match reserved.as_mut() {
-                            Some(reserved) => reserved.merge(permit),
-                            None => reserved = Some(permit),
-                        },
-                        Err(err) => {
-                            drop(permit);
-                            failures = failures.saturating_add(1);
-                            tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                            pause(&mut shutdown, &mut stopping, failures).await;
-                        }
+            // Slots free for a pull right now: ask before taking the next
+            // message, so the server is never left without a pull it could
+            // fill. Otherwise wait for a message, a release, enough free
+            // slots or shutdown.
+            let ready = if fetch_more {
+                try_take_slots(&slots, min, self.batch)
+            } else {
+                None
+            };
+            let permit = match ready {
+                Some(permit) => permit,
+                None => tokio::select! {
+                    biased;
+                    () = &mut shutdown, if !stopping => {
+                        stopping = true;
+                        continue;
                     }
-                }
-                event = session.next(), if open > 0 => match event {
-                    Some(PullEvent::Message(delivery)) if stopping => {
-                        drop(take_one(&mut reserved));
-                        // Fetched but not started: give it back at once.
-                        if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
-                            shared.counters.naked.fetch_add(1, Ordering::Relaxed);
+                    event = session.next(), if open > 0 => {
+                        match event {
+                            Some(PullEvent::Message(delivery)) if stopping => {
+                                drop(take_one(&mut reserved));
+                                // Fetched but not started: give it back at once.
+                                if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
+                                    shared.counters.naked.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                            Some(PullEvent::Message(delivery)) => {
+                                failures = 0;
+                                let permit = match take_one(&mut reserved) {
+                                    Some(permit) => permit,
+                                    // More came than the count says (a pull
+                                    // taken as lost delivered after all): wait
+                                    // for a slot, so the bound holds whatever
+                                    // happens.
+                                    None => match slots.clone().acquire_owned().await {
+                                        Ok(permit) => permit,
+                                        Err(_) => break,
+                                    },
+                                };
+                                spawn_handler(&shared, delivery, permit);
+                            }
+                            Some(PullEvent::Released { count, problem }) => {
+                                if let Some(reserved) = reserved.as_mut() {
+                                    drop(reserved.split(count.min(reserved.num_permits())));
+                                }
+                                if let Some(problem) = problem {
+                                    failures = failures.saturating_add(1);
+                                    tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
+                                    pause(&mut shutdown, &mut stopping, failures).await;
+                                }
+                            }
+                            None => break,
                         }
+                        continue;
                     }
-                    Some(PullEvent::Message(delivery)) => {
-                        failures = 0;
-                        let permit = match take_one(&mut reserved) {
-                            Some(permit) => permit,
-                            // More came than the count says (a pull taken as
-                            // lost delivered after all): wait for a slot, so
-                            // the bound holds whatever happens.
-                            None => match slots.clone().acquire_owned().await {
-                                Ok(permit) => permit,
-                                Err(_) => break,
-                            },
-                        };
-                        spawn_handler(&shared, delivery, permit);
-                    }
-                    Some(PullEvent::Released { count, problem }) => {
-                        if let Some(reserved) = reserved.as_mut() {
-                            drop(reserved.split(count.min(reserved.num_permits())));
-                        }
-                        if let Some(problem) = problem {
-                            failures = failures.saturating_add(1);
-                            tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
-                            pause(&mut shutdown, &mut stopping, failures).await;
-                        }
-                    }
-                    None => break,
+                    permit = take_slots(&slots, min, self.batch), if fetch_more => match permit {
+                        Some(permit) => permit,
+                        None => break,
+                    },
                 },
+            };
+            match session.pull(permit.num_permits()).await {
+                Ok(()) => match reserved.as_mut() {
+                    Some(reserved) => reserved.merge(permit),
+                    None => reserved = Some(permit),
+                },
+                Err(err) => {
+                    drop(permit);
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
+                    pause(&mut shutdown, &mut stopping, failures).await;
+                }
             }
         }
         drop(reserved);
@@ -466,6 +486,17 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         }
         Ok(shared.counters.snapshot())
     }
+}
+
+/// Takes at least `min` and up to `max` free slots as one permit, if `min`
+/// are free now.
+fn try_take_slots(slots: &Arc<Semaphore>, min: usize, max: usize) -> Option<OwnedSemaphorePermit> {
+    let free = slots.available_permits();
+    if free < min.min(max) {
+        return None;
+    }
+    let take = u32::try_from(free.min(max)).ok()?;
+    slots.clone().try_acquire_many_owned(take).ok()
 }
 
 /// Waits for `min` free slots, then takes as many more as are free, up to

@@ -7,6 +7,9 @@
 //! without changing the public API.
 
 pub(crate) mod nats;
+mod pull_ledger;
+
+pub(crate) use pull_ledger::PullLedger;
 
 use std::future::Future;
 use std::pin::Pin;

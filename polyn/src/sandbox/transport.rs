@@ -1,6 +1,5 @@
 //! The sandbox's implementation of the transport seam.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use tokio::time::Instant;
 use super::world::{InFlight, SettlementKind, Shared, Stored, StreamState, Sub};
 use crate::transport::{
     AckKind, Acker, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer, PullEvent,
-    PullSession, Subscription, Transport,
+    PullLedger, PullSession, Subscription, Transport,
 };
 use crate::{Error, PublishAck};
 
@@ -219,7 +218,7 @@ impl PullConsumer for SandboxConsumer {
         let session = SandboxSession {
             shared: self.shared.clone(),
             index: self.index,
-            pulls: VecDeque::new(),
+            ledger: PullLedger::default(),
         };
         async move { Ok(Box::new(session) as Box<dyn PullSession>) }.boxed()
     }
@@ -233,25 +232,24 @@ impl PullConsumer for SandboxConsumer {
 struct SandboxSession {
     shared: Arc<Shared>,
     index: usize,
-    /// Open pulls: when each expires, and how many messages it still wants.
-    pulls: VecDeque<(Instant, usize)>,
+    /// Open pulls, each with when it expires.
+    ledger: PullLedger,
 }
 
 impl PullSession for SandboxSession {
     fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>> {
-        self.pulls
-            .push_back((Instant::now() + PULL_EXPIRES, max.max(1)));
+        self.ledger.asked(max, Instant::now() + PULL_EXPIRES);
         async { Ok(()) }.boxed()
     }
 
     fn open_pulls(&self) -> usize {
-        self.pulls.len()
+        self.ledger.open()
     }
 
     fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
         async move {
             loop {
-                let Some(&(expires, _)) = self.pulls.front() else {
+                let Some(expires) = self.ledger.oldest_deadline() else {
                     // Nothing asked for: nothing will come until a pull.
                     return std::future::pending().await;
                 };
@@ -260,9 +258,8 @@ impl PullSession for SandboxSession {
                 notified.as_mut().enable();
                 let now = Instant::now();
                 if now >= expires {
-                    let missing = self.pulls.pop_front().map_or(0, |(_, missing)| missing);
                     return Some(PullEvent::Released {
-                        count: missing,
+                        count: self.ledger.end_oldest(),
                         problem: None,
                     });
                 }
@@ -270,12 +267,7 @@ impl PullSession for SandboxSession {
                     let mut world = self.shared.lock();
                     let wake = world.expire(self.index, now);
                     if let Some((message, delivered)) = world.take(self.index, now) {
-                        if let Some(front) = self.pulls.front_mut() {
-                            front.1 -= 1;
-                            if front.1 == 0 {
-                                self.pulls.pop_front();
-                            }
-                        }
+                        self.ledger.arrived();
                         return Some(PullEvent::Message(Delivery {
                             message: Incoming {
                                 subject: message.subject,

@@ -6,7 +6,6 @@
 //! end-of-pull statuses (and pulls lost with a server restart) into
 //! [`PullEvent::Released`].
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::Error;
 use crate::transport::{
-    AckKind, Acker, BoxFuture, Delivery, Incoming, PullConsumer, PullEvent, PullSession,
+    AckKind, Acker, BoxFuture, Delivery, Incoming, PullConsumer, PullEvent, PullLedger, PullSession,
 };
 
 /// How long one pull request waits for messages before the server ends it.
@@ -65,8 +64,7 @@ impl PullConsumer for NatsPullConsumer {
                 consumer: self.consumer.clone(),
                 inbox,
                 subscriber,
-                pulls: VecDeque::new(),
-                outstanding: 0,
+                ledger: PullLedger::default(),
                 lost_timer: Box::pin(tokio::time::sleep(LOST_AFTER)),
                 lost_timer_at: None,
             }) as Box<dyn PullSession>)
@@ -85,12 +83,8 @@ struct NatsPullSession {
     consumer: String,
     inbox: Subject,
     subscriber: async_nats::Subscriber,
-    /// Pulls that may still deliver, oldest first: when each is taken as
-    /// lost, and how many of its messages are still to come.
-    pulls: VecDeque<(Instant, usize)>,
-    /// Messages asked for that have neither arrived nor been released: the
-    /// sum of what `pulls` count for.
-    outstanding: usize,
+    /// Open pulls, each with when it is taken as lost.
+    ledger: PullLedger,
     /// Fires when the newest pull is taken as lost; kept between calls so
     /// that waiting for a message sets no new timer.
     lost_timer: Pin<Box<Sleep>>,
@@ -98,35 +92,11 @@ struct NatsPullSession {
 }
 
 impl NatsPullSession {
-    /// Counts one message in, against the oldest open pull: which pull a
-    /// message answers is not on the wire, and what matters is the count.
-    /// `outstanding` stays the sum of what the open pulls still count for.
-    fn arrived(&mut self) {
-        if let Some(oldest) = self.pulls.front_mut() {
-            oldest.1 -= 1;
-            self.outstanding -= 1;
-            if oldest.1 == 0 {
-                self.pulls.pop_front();
-            }
-        }
-    }
-
-    /// The oldest pull (the first to expire) ended: what it still counts
-    /// for will not come. (A message counted against it that answered a
-    /// younger pull is made up when that one ends.)
-    fn ended(&mut self, problem: Option<String>) -> PullEvent {
-        let count = self.pulls.pop_front().map_or(0, |(_, remaining)| remaining);
-        self.outstanding -= count;
-        PullEvent::Released { count, problem }
-    }
-
     /// Every pull is past its expiry and the server said nothing: release
     /// all that is outstanding.
     fn lost(&mut self) -> PullEvent {
-        let count = std::mem::take(&mut self.outstanding);
-        self.pulls.clear();
         PullEvent::Released {
-            count,
+            count: self.ledger.release_all(),
             problem: Some("no answer to a pull; the server may have restarted".to_owned()),
         }
     }
@@ -146,24 +116,22 @@ impl PullSession for NatsPullSession {
                 .map_err(|err| {
                     Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
                 })?;
-            self.outstanding += max.max(1);
-            self.pulls
-                .push_back((Instant::now() + PULL_EXPIRES + LOST_AFTER, max.max(1)));
+            self.ledger
+                .asked(max, Instant::now() + PULL_EXPIRES + LOST_AFTER);
             Ok(())
         }
         .boxed()
     }
 
     fn open_pulls(&self) -> usize {
-        self.pulls.len()
+        self.ledger.open()
     }
 
     fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
         async move {
             loop {
-                // Pulls are sent in order, so the newest is the last to expire.
-                let lost_at = match self.pulls.back() {
-                    Some((at, _)) => *at,
+                let lost_at = match self.ledger.newest_deadline() {
+                    Some(at) => at,
                     None => {
                         let message = self.subscriber.next().await?;
                         if message.status.is_none() {
@@ -186,7 +154,7 @@ impl PullSession for NatsPullSession {
                 };
                 match message.status {
                     None | Some(StatusCode::OK) => {
-                        self.arrived();
+                        self.ledger.arrived();
                         match delivery(message, &self.acks) {
                             Some(delivery) => return Some(PullEvent::Message(delivery)),
                             None => continue,
@@ -208,7 +176,8 @@ impl PullSession for NatsPullSession {
                                 self.consumer
                             )
                         });
-                        return Some(self.ended(problem));
+                        let count = self.ledger.end_oldest();
+                        return Some(PullEvent::Released { count, problem });
                     }
                 }
             }
