@@ -110,8 +110,7 @@ impl<'de> Visitor<'de> for PlainEvent {
                     let value = map.next_value()?;
                     extensions.insert(name, value);
                 }
-                // `dataschema` (a URI), `data_base64`, or a repeated key:
-                // for the full path.
+                // `data_base64` or a repeated key: for the full path.
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     return Err(de::Error::custom(STEP_ASIDE));
@@ -181,12 +180,9 @@ fn bit(slot: usize) -> u8 {
     1 << slot
 }
 
-/// The index of `dataschema` in [`STRING_ATTRIBUTES`].
-const DATASCHEMA: usize = 6;
-
 /// A top-level key of an event.
 enum Key {
-    /// One of [`STRING_ATTRIBUTES`], by index (except `dataschema`).
+    /// One of [`STRING_ATTRIBUTES`], by index.
     Attribute(usize),
     Polyndata,
     Data,
@@ -216,7 +212,6 @@ impl Visitor<'_> for KeyVisitor {
             "data" => Key::Data,
             "data_base64" => Key::Other,
             _ => match STRING_ATTRIBUTES.iter().position(|name| *name == key) {
-                Some(DATASCHEMA) => Key::Other,
                 Some(slot) => Key::Attribute(slot),
                 None => Key::Extension(key.to_owned()),
             },
@@ -234,6 +229,8 @@ fn attribute_is_plain(slot: usize, text: &str) -> bool {
         "source" => is_plain_uri_reference(text),
         "specversion" => is_spec_version(text),
         "time" => is_time(text),
+        // A URI (`format: uri`); rare, and the Elixir client sends null.
+        "dataschema" => false,
         _ => true,
     }
 }
@@ -458,6 +455,13 @@ mod tests {
         );
         let bytes = serde_json::to_vec(&base()).expect("encode");
         assert!(decode_plain(&bytes, "com.test", &schemas).is_some());
+        // As the Elixir client sends them.
+        let mut elixir = base();
+        elixir.insert("specversion".to_owned(), json!("1.0.1"));
+        elixir.insert("dataschema".to_owned(), Value::Null);
+        let bytes = serde_json::to_vec(&elixir).expect("encode");
+        let event = decode_plain(&bytes, "com.test", &schemas).expect("one pass");
+        assert_eq!(event.extension("dataschema"), Some(&Value::Null));
     }
 
     #[test]
