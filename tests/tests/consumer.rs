@@ -394,6 +394,55 @@ async fn at_most_n_messages_are_in_flight() {
     );
 }
 
+/// With pulls smaller than the concurrency, enough pulls stay open to
+/// fill every slot: each handler here waits until all eight run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_batches_still_fill_the_concurrency() {
+    let (_env, client) = setup(Duration::from_secs(30), -1).await;
+    for n in 0..8 {
+        client.publish(widget(n)).await.expect("publish");
+    }
+    let started = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let notify = Arc::new(Notify::new());
+    let consumer = client
+        .consumer::<WidgetsCreatedV1>()
+        .concurrency(8)
+        .batch(2)
+        .bind()
+        .await
+        .expect("bind");
+    let run = consumer.run(
+        {
+            let (started, done, notify) = (started.clone(), done.clone(), notify.clone());
+            move |_event: Event<WidgetsCreatedV1>, _ctx| {
+                let (started, done, notify) = (started.clone(), done.clone(), notify.clone());
+                async move {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    notify.notify_waiters();
+                    reached(&started, &notify, 8).await;
+                    done.fetch_add(1, Ordering::SeqCst);
+                    notify.notify_waiters();
+                }
+            }
+        },
+        {
+            let (done, notify) = (done.clone(), notify.clone());
+            async move { reached(&done, &notify, 8).await }
+        },
+    );
+    let stats = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "only {} of 8 handlers ran at once",
+                started.load(Ordering::SeqCst)
+            )
+        })
+        .expect("run");
+    assert_eq!(stats.acked, 8);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_in_flight_work_and_loses_nothing() {
     let (env, client) = setup(Duration::from_secs(30), -1).await;
