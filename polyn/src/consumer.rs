@@ -4,94 +4,36 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tracing::Instrument;
 
-use crate::transport::{AckKind, Acker, Delivery, PullConsumer, PullEvent};
-use crate::{Client, Error, Event, EventType, IntoOutcome, Outcome};
+mod context;
+mod handling;
+mod slots;
+mod stats;
+
+pub use context::Context;
+pub(crate) use context::noop_context;
+pub use stats::ConsumerStats;
+
+use handling::spawn_handler;
+use slots::{take_one, take_slots, try_take_slots};
+use stats::Counters;
+
+use crate::transport::{AckKind, PullConsumer, PullEvent};
+use crate::{Client, Error, Event, EventType, IntoOutcome};
 
 /// Default number of messages handled at once per consumer.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
 /// The most messages a consumer handles at once; larger settings are capped.
 pub const MAX_CONCURRENCY: usize = 1 << 20;
-
-/// Metadata of one delivery, and the in-progress signal, for a handler.
-#[derive(Clone)]
-pub struct Context {
-    subject: String,
-    headers: Arc<[(String, String)]>,
-    delivered: u64,
-    stream_sequence: u64,
-    acker: Arc<dyn Acker>,
-}
-
-impl std::fmt::Debug for Context {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Context")
-            .field("subject", &self.subject)
-            .field("delivered", &self.delivered)
-            .field("stream_sequence", &self.stream_sequence)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A context for a core-NATS message: nothing to acknowledge.
-pub(crate) fn noop_context<T>(received: &crate::Received<T>) -> Context {
-    Context {
-        subject: received.subject.clone(),
-        headers: received.headers.clone().into(),
-        delivered: 1,
-        stream_sequence: 0,
-        acker: Arc::new(NoAck),
-    }
-}
-
-struct NoAck;
-
-impl Acker for NoAck {
-    fn ack(&self, _kind: AckKind) -> crate::transport::BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
-impl Context {
-    /// The subject the message was published on.
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    /// The first value of a header (names compare case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        crate::received::header(&self.headers, name)
-    }
-
-    /// How many times the server has delivered this message (1 the first time).
-    pub fn delivered(&self) -> u64 {
-        self.delivered
-    }
-
-    /// The message's sequence number in its stream (0 on core NATS).
-    pub fn stream_sequence(&self) -> u64 {
-        self.stream_sequence
-    }
-
-    /// Tells the server the message is still being worked on, resetting its
-    /// redelivery timer. Polyn already does this on its own for handlers
-    /// that run longer than half the consumer's `ack_wait`.
-    pub async fn in_progress(&self) -> Result<(), Error> {
-        self.acker.ack(AckKind::Progress).await
-    }
-}
 
 /// A message the consumer terminated because it was invalid (or naked
 /// because it did not fit the Rust type), as given to the
@@ -107,39 +49,6 @@ pub struct InvalidMessage {
     pub stream_sequence: u64,
     /// The raw body.
     pub payload: Bytes,
-}
-
-/// Counts of what a consumer did, returned when it stops.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConsumerStats {
-    /// Messages acknowledged.
-    pub acked: u64,
-    /// Messages naked (handler error, panic, explicit nak, or shutdown).
-    pub naked: u64,
-    /// Messages terminated (invalid, or the handler said so).
-    pub termed: u64,
-    /// Handler panics caught.
-    pub panics: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    acked: AtomicU64,
-    naked: AtomicU64,
-    termed: AtomicU64,
-    panics: AtomicU64,
-}
-
-impl Counters {
-    fn snapshot(&self) -> ConsumerStats {
-        ConsumerStats {
-            acked: self.acked.load(Ordering::Relaxed),
-            naked: self.naked.load(Ordering::Relaxed),
-            termed: self.termed.load(Ordering::Relaxed),
-            panics: self.panics.load(Ordering::Relaxed),
-        }
-    }
 }
 
 type InvalidHook = Arc<dyn Fn(&InvalidMessage) + Send + Sync>;
@@ -488,50 +397,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
     }
 }
 
-/// Takes at least `min` and up to `max` free slots as one permit, if `min`
-/// are free now.
-fn try_take_slots(slots: &Arc<Semaphore>, min: usize, max: usize) -> Option<OwnedSemaphorePermit> {
-    let free = slots.available_permits();
-    if free < min.min(max) {
-        return None;
-    }
-    let take = u32::try_from(free.min(max)).ok()?;
-    slots.clone().try_acquire_many_owned(take).ok()
-}
-
-/// Waits for `min` free slots, then takes as many more as are free, up to
-/// `max`, as one permit. `None` only if the semaphore was closed.
-async fn take_slots(
-    slots: &Arc<Semaphore>,
-    min: usize,
-    max: usize,
-) -> Option<OwnedSemaphorePermit> {
-    let min = u32::try_from(min.min(max)).unwrap_or(u32::MAX);
-    let mut permit = slots.clone().acquire_many_owned(min).await.ok()?;
-    let more = slots
-        .available_permits()
-        .min(max.saturating_sub(permit.num_permits()));
-    if let Ok(extra) = u32::try_from(more)
-        && extra > 0
-        && let Ok(extra) = slots.clone().try_acquire_many_owned(extra)
-    {
-        permit.merge(extra);
-    }
-    Some(permit)
-}
-
 /// At most this many pulls are in progress at once per consumer.
 const MAX_OPEN_PULLS: usize = 2;
-
-/// One permit of the reserved ones, if any are left.
-fn take_one(reserved: &mut Option<OwnedSemaphorePermit>) -> Option<OwnedSemaphorePermit> {
-    let permit = reserved.as_mut()?;
-    if permit.num_permits() > 1 {
-        permit.split(1)
-    } else {
-        reserved.take()
-    }
-}
 
 /// Waits a little longer after each failure in a row (at most 2 s), or
 /// until shutdown.
@@ -547,171 +414,6 @@ async fn pause(
     tokio::select! {
         () = shutdown.as_mut() => *stopping = true,
         () = tokio::time::sleep(pause) => {}
-    }
-}
-
-/// Handles one message, holding its slot: on the consumer's task when the
-/// handler finishes at its first poll (no task to schedule), otherwise the
-/// rest runs as a task of its own, so slow handlers overlap.
-fn spawn_handler<T, H, F, R>(
-    shared: &Arc<Shared<T, H>>,
-    delivery: Delivery,
-    permit: OwnedSemaphorePermit,
-) where
-    T: DeserializeOwned + Send + 'static,
-    H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
-    F: Future<Output = R> + Send + 'static,
-    R: IntoOutcome + Send + 'static,
-{
-    let shared = shared.clone();
-    let span = tracing::info_span!(
-        "receive",
-        otel.name = %format_args!("{} receive", shared.name),
-        otel.kind = "consumer",
-        messaging.system = "NATS",
-        messaging.protocol = "Polyn",
-        messaging.destination = %shared.name,
-        messaging.message_payload_size_bytes = delivery.message.payload.len(),
-        messaging.nats.stream_sequence = delivery.stream_sequence,
-        messaging.nats.delivered = delivery.delivered,
-    );
-    let mut task = Box::pin(
-        async move {
-            process(shared, delivery).await;
-            drop(permit);
-        }
-        .instrument(span),
-    );
-    if (&mut task).now_or_never().is_none() {
-        tokio::spawn(task);
-    }
-}
-
-fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {
-    let exponent = u32::try_from(delivered.saturating_sub(1).min(20)).unwrap_or(20);
-    base.saturating_mul(2u32.saturating_pow(exponent)).min(max)
-}
-
-async fn process<T, H, F, R>(shared: Arc<Shared<T, H>>, delivery: Delivery)
-where
-    T: DeserializeOwned + Send + 'static,
-    H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
-    F: Future<Output = R> + Send + 'static,
-    R: IntoOutcome + Send + 'static,
-{
-    let Delivery {
-        message,
-        delivered,
-        stream_sequence,
-        acker,
-    } = delivery;
-    let expected = shared.typed.then_some(shared.name.as_str());
-    let event = match shared.client.decode_typed::<T>(&message.payload, expected) {
-        Ok(event) => event,
-        Err(error) => {
-            // Valid on the wire but not for this Rust type: keep it for a fixed build.
-            let kind = if matches!(error, Error::DataType { .. }) {
-                AckKind::Nak(Some(shared.backoff.1))
-            } else {
-                AckKind::Term
-            };
-            tracing::error!(name = %shared.name, subject = %message.subject, stream_sequence,
-                error = %error, action = ?kind, "rejected an invalid message");
-            let acked = acker.ack(kind).await;
-            match (kind, &acked) {
-                (_, Err(err)) => tracing::warn!(error = %err, "could not reject a message"),
-                (AckKind::Term, Ok(())) => {
-                    shared.counters.termed.fetch_add(1, Ordering::Relaxed);
-                }
-                (_, Ok(())) => {
-                    shared.counters.naked.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            if let Some(hook) = &shared.on_invalid {
-                hook(&InvalidMessage {
-                    error,
-                    subject: message.subject,
-                    stream_sequence,
-                    payload: message.payload,
-                });
-            }
-            return;
-        }
-    };
-    let context = Context {
-        subject: message.subject,
-        headers: message.headers.into(),
-        delivered,
-        stream_sequence,
-        acker: acker.clone(),
-    };
-    let id = event.id().to_owned();
-    let handled = std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(event, context)))
-        .map(|future| AssertUnwindSafe(future).catch_unwind());
-    let result = match handled {
-        Ok(future) => with_progress(future, &acker, shared.ack_wait).await,
-        Err(panic) => Err(panic),
-    };
-    let kind = match result {
-        Ok(outcome) => match outcome.into_outcome() {
-            Ok(Outcome::Ack) => AckKind::Ack,
-            Ok(Outcome::Nak { delay }) => AckKind::Nak(delay),
-            Ok(Outcome::Term) => AckKind::Term,
-            Err(error) => {
-                let delay = backoff_for(delivered, shared.backoff);
-                tracing::warn!(name = %shared.name, id, delivered, error, ?delay,
-                    "handler failed; the message will be redelivered");
-                AckKind::Nak(Some(delay))
-            }
-        },
-        Err(panic) => {
-            shared.counters.panics.fetch_add(1, Ordering::Relaxed);
-            let text = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic".to_owned());
-            let delay = backoff_for(delivered, shared.backoff);
-            tracing::error!(name = %shared.name, id, delivered, panic = text, ?delay,
-                "handler panicked; the message will be redelivered");
-            AckKind::Nak(Some(delay))
-        }
-    };
-    match acker.ack(kind).await {
-        Ok(()) => {
-            let counter = match kind {
-                AckKind::Ack => &shared.counters.acked,
-                AckKind::Term => &shared.counters.termed,
-                _ => &shared.counters.naked,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(err) => tracing::warn!(id, error = %err, "could not acknowledge a message"),
-    }
-}
-
-/// Runs a handler, telling the server it is in progress every half
-/// `ack_wait` so a long handler does not cause a redelivery.
-async fn with_progress<O>(
-    future: impl Future<Output = O>,
-    acker: &Arc<dyn Acker>,
-    ack_wait: Duration,
-) -> O {
-    let mut future = std::pin::pin!(future);
-    // Most handlers finish at their first poll: no timer for them.
-    if let Some(output) = (&mut future).now_or_never() {
-        return output;
-    }
-    let period = (ack_wait / 2).max(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            output = &mut future => return output,
-            () = tokio::time::sleep(period) => {
-                if let Err(err) = acker.ack(AckKind::Progress).await {
-                    tracing::warn!(error = %err, "could not signal in-progress");
-                }
-            }
-        }
     }
 }
 
@@ -741,21 +443,5 @@ impl Client {
             on_invalid: None,
             _type: PhantomData,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let b = (Duration::from_millis(100), Duration::from_secs(1));
-        assert_eq!(backoff_for(1, b), Duration::from_millis(100));
-        assert_eq!(backoff_for(2, b), Duration::from_millis(200));
-        assert_eq!(backoff_for(4, b), Duration::from_millis(800));
-        assert_eq!(backoff_for(5, b), Duration::from_secs(1));
-        assert_eq!(backoff_for(u64::MAX, b), Duration::from_secs(1));
-        assert_eq!(backoff_for(0, b), Duration::from_millis(100));
     }
 }
