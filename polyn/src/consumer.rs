@@ -23,7 +23,7 @@ pub(crate) use context::noop_context;
 pub use stats::ConsumerStats;
 
 use handling::spawn_handler;
-use slots::{take_one, take_slots, try_take_slots};
+use slots::{release, take_one, take_slots, try_take_slots};
 use stats::Counters;
 
 use crate::transport::{AckKind, PullConsumer, PullEvent};
@@ -355,9 +355,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                                 spawn_handler(&shared, delivery, permit);
                             }
                             Some(PullEvent::Released { count, problem }) => {
-                                if let Some(reserved) = reserved.as_mut() {
-                                    drop(reserved.split(count.min(reserved.num_permits())));
-                                }
+                                release(&mut reserved, count);
                                 if let Some(problem) = problem {
                                     failures = failures.saturating_add(1);
                                     tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
