@@ -357,9 +357,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                             Some(PullEvent::Released { count, problem }) => {
                                 release(&mut reserved, count);
                                 if let Some(problem) = problem {
-                                    failures = failures.saturating_add(1);
                                     tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
-                                    pause(&mut shutdown, &mut stopping, failures).await;
+                                    pause(&mut shutdown, &mut stopping, &mut failures).await;
                                 }
                             }
                             None => break,
@@ -379,9 +378,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 },
                 Err(err) => {
                     drop(permit);
-                    failures = failures.saturating_add(1);
                     tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                    pause(&mut shutdown, &mut stopping, failures).await;
+                    pause(&mut shutdown, &mut stopping, &mut failures).await;
                 }
             }
         }
@@ -400,17 +398,18 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
 /// At most this many pulls are in progress at once per consumer.
 const MAX_OPEN_PULLS: usize = 2;
 
-/// Waits a little longer after each failure in a row (at most 2 s), or
-/// until shutdown.
+/// Counts one more failure in a row and waits a little longer for each (at
+/// most 2 s), or until shutdown.
 async fn pause(
     shutdown: &mut std::pin::Pin<&mut (impl Future<Output = ()> + Send)>,
     stopping: &mut bool,
-    failures: u32,
+    failures: &mut u32,
 ) {
-    let pause = Duration::from_millis(50 * u64::from(failures.min(40)));
+    *failures = failures.saturating_add(1);
     if *stopping {
         return;
     }
+    let pause = Duration::from_millis(50 * u64::from((*failures).min(40)));
     tokio::select! {
         () = shutdown.as_mut() => *stopping = true,
         () = tokio::time::sleep(pause) => {}

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::event::{PolynData, STRING_ATTRIBUTES};
@@ -75,28 +75,19 @@ impl<'de> Visitor<'de> for PlainEvent {
         let mut polyndata = None;
         let mut data = None;
         let mut extensions = Map::new();
-        let mut seen_nulls = 0u8;
+        // Attributes met so far, one bit each: a repeated one steps aside.
+        let mut seen = 0u8;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Attribute(slot) => {
-                    let value: Value = map.next_value()?;
-                    match value {
-                        Value::String(text)
-                            if known[slot].is_none() && seen_nulls & bit(slot) == 0 =>
-                        {
-                            if !attribute_is_plain(slot, &text) {
-                                return Err(de::Error::custom(STEP_ASIDE));
-                            }
+                Key::Attribute(slot) if seen & (1 << slot) == 0 => {
+                    seen |= 1 << slot;
+                    match map.next_value()? {
+                        Value::String(text) if attribute_is_plain(slot, &text) => {
                             known[slot] = Some(text);
                         }
                         // The optional attributes may be null; the event keeps
                         // the null as it came.
-                        Value::Null
-                            if slot >= 4
-                                && known[slot].is_none()
-                                && seen_nulls & bit(slot) == 0 =>
-                        {
-                            seen_nulls |= bit(slot);
+                        Value::Null if slot >= 4 => {
                             extensions.insert(STRING_ATTRIBUTES[slot].to_owned(), Value::Null);
                         }
                         _ => return Err(de::Error::custom(STEP_ASIDE)),
@@ -111,10 +102,7 @@ impl<'de> Visitor<'de> for PlainEvent {
                     extensions.insert(name, value);
                 }
                 // `data_base64` or a repeated key: for the full path.
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    return Err(de::Error::custom(STEP_ASIDE));
-                }
+                _ => return Err(de::Error::custom(STEP_ASIDE)),
             }
         }
         if known[..4].iter().any(Option::is_none) {
@@ -174,10 +162,6 @@ impl<'de> Visitor<'de> for PlainPolynData {
             other,
         })
     }
-}
-
-fn bit(slot: usize) -> u8 {
-    1 << slot
 }
 
 /// A top-level key of an event.

@@ -37,7 +37,7 @@ fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
     map
 }
 
-pub(super) fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
+fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
     let mut list = Vec::new();
     if let Some(headers) = headers {
         for (name, values) in headers.iter() {
@@ -52,7 +52,7 @@ pub(super) fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> 
     list
 }
 
-fn incoming(message: async_nats::Message) -> Incoming {
+pub(super) fn incoming(message: async_nats::Message) -> Incoming {
     Incoming {
         headers: header_list(message.headers.as_ref()),
         subject: message.subject.as_str().to_owned(),

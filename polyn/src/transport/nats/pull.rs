@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::Error;
 use crate::transport::{
-    AckKind, Acker, BoxFuture, Delivery, Incoming, PullConsumer, PullEvent, PullLedger, PullSession,
+    AckKind, Acker, BoxFuture, Delivery, PullConsumer, PullEvent, PullLedger, PullSession,
 };
 
 /// How long one pull request waits for messages before the server ends it.
@@ -130,27 +130,17 @@ impl PullSession for NatsPullSession {
     fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
         async move {
             loop {
-                let lost_at = match self.ledger.newest_deadline() {
-                    Some(at) => at,
-                    None => {
-                        let message = self.subscriber.next().await?;
-                        if message.status.is_none() {
-                            // A message no pull counts for: a lost pull delivered after all.
-                            match delivery(message, &self.acks) {
-                                Some(delivery) => return Some(PullEvent::Message(delivery)),
-                                None => continue,
-                            }
-                        }
-                        continue;
-                    }
-                };
-                if self.lost_timer_at != Some(lost_at) {
-                    self.lost_timer.as_mut().reset(lost_at);
-                    self.lost_timer_at = Some(lost_at);
+                // Pulls are sent in order, so the newest is the last to pass.
+                let lost_at = self.ledger.newest_deadline();
+                if let Some(at) = lost_at
+                    && self.lost_timer_at != Some(at)
+                {
+                    self.lost_timer.as_mut().reset(at);
+                    self.lost_timer_at = Some(at);
                 }
                 let message = tokio::select! {
                     message = self.subscriber.next() => message?,
-                    () = self.lost_timer.as_mut() => return Some(self.lost()),
+                    () = self.lost_timer.as_mut(), if lost_at.is_some() => return Some(self.lost()),
                 };
                 match message.status {
                     None | Some(StatusCode::OK) => {
@@ -188,16 +178,11 @@ impl PullSession for NatsPullSession {
 
 /// A delivered message, acknowledged on its reply subject. `None` for a
 /// message without one (not from JetStream).
-fn delivery(message: async_nats::Message, acks: &Arc<async_nats::Client>) -> Option<Delivery> {
-    let reply = message.reply?;
+fn delivery(mut message: async_nats::Message, acks: &Arc<async_nats::Client>) -> Option<Delivery> {
+    let reply = message.reply.take()?;
     let (delivered, stream_sequence) = ack_subject_info(reply.as_str()).unwrap_or((1, 0));
     Some(Delivery {
-        message: Incoming {
-            subject: message.subject.as_str().to_owned(),
-            reply: None,
-            headers: super::header_list(message.headers.as_ref()),
-            payload: message.payload,
-        },
+        message: super::incoming(message),
         delivered,
         stream_sequence,
         acker: Arc::new(NatsAcker {
