@@ -20,6 +20,8 @@ pub mod env;
 pub mod events;
 pub mod nats_server;
 pub mod secured;
+pub mod watched;
 
 pub use env::PolynEnv;
 pub use nats_server::{HarnessError, NatsServer, NatsServerBinary, ServerVersion};
+pub use watched::Watched;

@@ -2,14 +2,13 @@
 //! messages, panics, the in-flight bound, shutdown and server restarts.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use polyn::{Context, Error, Event, Outcome, PublishOptions};
-use polyn_tests::PolynEnv;
 use polyn_tests::events::WidgetsCreatedV1;
+use polyn_tests::{PolynEnv, Watched};
 use serde_json::json;
 use tokio::sync::{Notify, mpsc};
 
@@ -33,17 +32,6 @@ async fn setup(ack_wait: Duration, max_deliver: i64) -> (PolynEnv, polyn::Client
     (env, client)
 }
 
-/// Resolves once `counter` reaches `target`.
-async fn reached(counter: &AtomicUsize, notify: &Notify, target: usize) {
-    loop {
-        let notified = notify.notified();
-        if counter.load(Ordering::SeqCst) >= target {
-            return;
-        }
-        notified.await;
-    }
-}
-
 async fn consumer_state(env: &PolynEnv, consumer: &str) -> (u64, usize) {
     let mut stream = env.js.get_stream(STREAM).await.expect("stream");
     let mut consumer: async_nats::jetstream::consumer::PullConsumer =
@@ -59,9 +47,7 @@ async fn typed_events_are_handled_and_acked() {
     for n in 0..10 {
         client.publish(widget(n)).await.expect("publish");
     }
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let handled = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
+    let seen = Watched::new(Vec::new());
     let consumer = client
         .consumer::<WidgetsCreatedV1>()
         .bind()
@@ -72,29 +58,27 @@ async fn typed_events_are_handled_and_acked() {
     let stats = consumer
         .run(
             {
-                let (seen, handled, notify) = (seen.clone(), handled.clone(), notify.clone());
+                let seen = seen.clone();
                 move |event: Event<WidgetsCreatedV1>, ctx: Context| {
-                    let (seen, handled, notify) = (seen.clone(), handled.clone(), notify.clone());
+                    let seen = seen.clone();
                     async move {
                         assert_eq!(ctx.subject(), NAME);
                         assert_eq!(ctx.delivered(), 1);
                         assert_eq!(ctx.header("nats-msg-id"), Some(event.id()));
                         assert_eq!(event.event_type(), "com.test.widgets.created.v1");
-                        seen.lock().expect("lock").push(event.into_data().id);
-                        handled.fetch_add(1, Ordering::SeqCst);
-                        notify.notify_waiters();
+                        seen.update(|seen| seen.push(event.into_data().id));
                     }
                 }
             },
             {
-                let (handled, notify) = (handled.clone(), notify.clone());
-                async move { reached(&handled, &notify, 10).await }
+                let seen = seen.clone();
+                async move { seen.until(|seen| seen.len() >= 10).await }
             },
         )
         .await
         .expect("run");
     assert_eq!(stats.acked, 10);
-    let mut seen = seen.lock().expect("lock").clone();
+    let mut seen = seen.get();
     seen.sort();
     let mut expected: Vec<_> = (0..10).map(|n| format!("w{n}")).collect();
     expected.sort();
@@ -135,19 +119,17 @@ async fn invalid_messages_are_terminated_and_never_block_valid_ones() {
     }
     client.publish(widget(2)).await.expect("publish");
 
-    let handled = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
-    let invalid = Arc::new(Mutex::new(Vec::new()));
+    let handled = Watched::new(0);
+    let invalid = Watched::new(Vec::new());
     let stats = client
         .consumer::<WidgetsCreatedV1>()
         .concurrency(1)
         .on_invalid({
             let invalid = invalid.clone();
             move |message| {
-                invalid
-                    .lock()
-                    .expect("lock")
-                    .push((message.stream_sequence, message.error.to_string()));
+                invalid.update(|invalid| {
+                    invalid.push((message.stream_sequence, message.error.to_string()))
+                });
             }
         })
         .bind()
@@ -155,23 +137,18 @@ async fn invalid_messages_are_terminated_and_never_block_valid_ones() {
         .expect("bind")
         .run(
             {
-                let (handled, notify) = (handled.clone(), notify.clone());
+                let handled = handled.clone();
                 move |_event: Event<WidgetsCreatedV1>, _ctx| {
-                    let (handled, notify) = (handled.clone(), notify.clone());
-                    async move {
-                        handled.fetch_add(1, Ordering::SeqCst);
-                        notify.notify_waiters();
-                    }
+                    let handled = handled.clone();
+                    async move { handled.update(|n| *n += 1) }
                 }
             },
             {
-                let (handled, notify, invalid) = (handled.clone(), notify.clone(), invalid.clone());
+                let (handled, invalid) = (handled.clone(), invalid.clone());
                 async move {
-                    reached(&handled, &notify, 2).await;
+                    handled.until(|n| *n >= 2).await;
                     // The hook runs after the TERM; wait for all three reports.
-                    while invalid.lock().expect("lock").len() < 3 {
-                        tokio::task::yield_now().await;
-                    }
+                    invalid.until(|invalid| invalid.len() >= 3).await;
                 }
             },
         )
@@ -179,7 +156,7 @@ async fn invalid_messages_are_terminated_and_never_block_valid_ones() {
         .expect("run");
     assert_eq!((stats.acked, stats.termed), (2, 3), "{stats:?}");
 
-    let invalid = invalid.lock().expect("lock").clone();
+    let invalid = invalid.get();
     let sequences: HashSet<u64> = invalid.iter().map(|(s, _)| *s).collect();
     assert_eq!(sequences, HashSet::from([2, 3, 4]));
     let texts: Vec<&str> = invalid.iter().map(|(_, t)| t.as_str()).collect();
@@ -219,9 +196,8 @@ async fn handler_errors_and_panics_redeliver_and_the_consumer_keeps_going() {
     for n in 0..6 {
         client.publish(widget(n)).await.expect("publish");
     }
-    let attempts = Arc::new(Mutex::new(Vec::new()));
-    let done = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
+    let attempts = Watched::new(Vec::new());
+    let done = Watched::new(0);
     let stats = client
         .consumer::<WidgetsCreatedV1>()
         .backoff(Duration::from_millis(50), Duration::from_millis(200))
@@ -230,30 +206,26 @@ async fn handler_errors_and_panics_redeliver_and_the_consumer_keeps_going() {
         .expect("bind")
         .run(
             {
-                let (attempts, done, notify) = (attempts.clone(), done.clone(), notify.clone());
+                let (attempts, done) = (attempts.clone(), done.clone());
                 move |event: Event<WidgetsCreatedV1>, ctx: Context| {
-                    let (attempts, done, notify) = (attempts.clone(), done.clone(), notify.clone());
+                    let (attempts, done) = (attempts.clone(), done.clone());
                     async move {
                         let id = event.into_data().id;
-                        attempts
-                            .lock()
-                            .expect("lock")
-                            .push((id.clone(), ctx.delivered()));
+                        attempts.update(|attempts| attempts.push((id.clone(), ctx.delivered())));
                         if ctx.delivered() == 1 && id == "w1" {
                             panic!("handler bug on {id}");
                         }
                         if ctx.delivered() < 3 && id == "w2" {
                             return Err(format!("database unavailable for {id}"));
                         }
-                        done.fetch_add(1, Ordering::SeqCst);
-                        notify.notify_waiters();
+                        done.update(|n| *n += 1);
                         Ok(())
                     }
                 }
             },
             {
-                let (done, notify) = (done.clone(), notify.clone());
-                async move { reached(&done, &notify, 6).await }
+                let done = done.clone();
+                async move { done.until(|n| *n >= 6).await }
             },
         )
         .await
@@ -261,7 +233,7 @@ async fn handler_errors_and_panics_redeliver_and_the_consumer_keeps_going() {
     assert_eq!(stats.acked, 6);
     assert_eq!(stats.panics, 1);
     assert_eq!(stats.naked, 3, "one panic, two errors: {stats:?}");
-    let attempts = attempts.lock().expect("lock").clone();
+    let attempts = attempts.get();
     let deliveries = |id: &str| {
         let mut d: Vec<u64> = attempts
             .iter()
@@ -351,10 +323,9 @@ async fn at_most_n_messages_are_in_flight() {
     for n in 0..40 {
         client.publish(widget(n)).await.expect("publish");
     }
-    let current = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
+    // (running now, most ever running at once)
+    let in_flight = Watched::new((0, 0));
+    let done = Watched::new(0);
     let stats = client
         .consumer::<WidgetsCreatedV1>()
         .concurrency(3)
@@ -364,31 +335,30 @@ async fn at_most_n_messages_are_in_flight() {
         .expect("bind")
         .run(
             {
-                let (current, peak, done, notify) =
-                    (current.clone(), peak.clone(), done.clone(), notify.clone());
+                let (in_flight, done) = (in_flight.clone(), done.clone());
                 move |_event: Event<WidgetsCreatedV1>, _ctx| {
-                    let (current, peak, done, notify) =
-                        (current.clone(), peak.clone(), done.clone(), notify.clone());
+                    let (in_flight, done) = (in_flight.clone(), done.clone());
                     async move {
-                        let now = current.fetch_add(1, Ordering::SeqCst) + 1;
-                        peak.fetch_max(now, Ordering::SeqCst);
+                        in_flight.update(|(now, peak)| {
+                            *now += 1;
+                            *peak = (*peak).max(*now);
+                        });
                         tokio::time::sleep(Duration::from_millis(10)).await;
-                        current.fetch_sub(1, Ordering::SeqCst);
-                        done.fetch_add(1, Ordering::SeqCst);
-                        notify.notify_waiters();
+                        in_flight.update(|(now, _)| *now -= 1);
+                        done.update(|n| *n += 1);
                     }
                 }
             },
             {
-                let (done, notify) = (done.clone(), notify.clone());
-                async move { reached(&done, &notify, 40).await }
+                let done = done.clone();
+                async move { done.until(|n| *n >= 40).await }
             },
         )
         .await
         .expect("run");
     assert_eq!(stats.acked, 40);
     assert_eq!(
-        peak.load(Ordering::SeqCst),
+        in_flight.read(|(_, peak)| *peak),
         3,
         "the bound is reached and never exceeded"
     );
@@ -402,9 +372,8 @@ async fn small_batches_still_fill_the_concurrency() {
     for n in 0..8 {
         client.publish(widget(n)).await.expect("publish");
     }
-    let started = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
+    let started = Watched::new(0);
+    let done = Watched::new(0);
     let consumer = client
         .consumer::<WidgetsCreatedV1>()
         .concurrency(8)
@@ -414,31 +383,24 @@ async fn small_batches_still_fill_the_concurrency() {
         .expect("bind");
     let run = consumer.run(
         {
-            let (started, done, notify) = (started.clone(), done.clone(), notify.clone());
+            let (started, done) = (started.clone(), done.clone());
             move |_event: Event<WidgetsCreatedV1>, _ctx| {
-                let (started, done, notify) = (started.clone(), done.clone(), notify.clone());
+                let (started, done) = (started.clone(), done.clone());
                 async move {
-                    started.fetch_add(1, Ordering::SeqCst);
-                    notify.notify_waiters();
-                    reached(&started, &notify, 8).await;
-                    done.fetch_add(1, Ordering::SeqCst);
-                    notify.notify_waiters();
+                    started.update(|n| *n += 1);
+                    started.until(|n| *n >= 8).await;
+                    done.update(|n| *n += 1);
                 }
             }
         },
         {
-            let (done, notify) = (done.clone(), notify.clone());
-            async move { reached(&done, &notify, 8).await }
+            let done = done.clone();
+            async move { done.until(|n| *n >= 8).await }
         },
     );
     let stats = tokio::time::timeout(Duration::from_secs(20), run)
         .await
-        .unwrap_or_else(|_| {
-            panic!(
-                "only {} of 8 handlers ran at once",
-                started.load(Ordering::SeqCst)
-            )
-        })
+        .unwrap_or_else(|_| panic!("only {} of 8 handlers ran at once", started.get()))
         .expect("run");
     assert_eq!(stats.acked, 8);
 }
@@ -449,22 +411,20 @@ async fn graceful_shutdown_finishes_in_flight_work_and_loses_nothing() {
     for n in 0..50 {
         client.publish(widget(n)).await.expect("publish");
     }
-    let handled = Arc::new(Mutex::new(Vec::new()));
-    let started = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
-    let handler =
-        |handled: Arc<Mutex<Vec<String>>>, started: Arc<AtomicUsize>, notify: Arc<Notify>| {
-            move |event: Event<WidgetsCreatedV1>, _ctx: Context| {
-                let (handled, started, notify) = (handled.clone(), started.clone(), notify.clone());
-                async move {
-                    started.fetch_add(1, Ordering::SeqCst);
-                    notify.notify_waiters();
-                    // Slow enough that shutdown lands while work is in flight.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    handled.lock().expect("lock").push(event.into_data().id);
-                }
+    let handled = Watched::new(Vec::new());
+    let started = Watched::new(0);
+    let handler = |handled: Watched<Vec<String>>, started: Watched<usize>| {
+        move |event: Event<WidgetsCreatedV1>, _ctx: Context| {
+            let (handled, started) = (handled.clone(), started.clone());
+            async move {
+                started.update(|n| *n += 1);
+                // Slow enough that shutdown lands while work is in flight.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                handled.update(|handled| handled.push(event.into_data().id));
             }
-        };
+        }
+    };
+    let distinct = |handled: &Vec<String>| handled.iter().collect::<HashSet<_>>().len();
     let stats = client
         .consumer::<WidgetsCreatedV1>()
         .concurrency(4)
@@ -472,13 +432,13 @@ async fn graceful_shutdown_finishes_in_flight_work_and_loses_nothing() {
         .bind()
         .await
         .expect("bind")
-        .run(handler(handled.clone(), started.clone(), notify.clone()), {
-            let (started, notify) = (started.clone(), notify.clone());
-            async move { reached(&started, &notify, 6).await }
+        .run(handler(handled.clone(), started.clone()), {
+            let started = started.clone();
+            async move { started.until(|n| *n >= 6).await }
         })
         .await
         .expect("run");
-    let first_run = handled.lock().expect("lock").len();
+    let first_run = handled.read(Vec::len);
     assert!(first_run >= 6, "in-flight handlers finished: {first_run}");
     assert!(first_run < 50, "shutdown stopped fetching: {first_run}");
     assert_eq!(
@@ -500,35 +460,26 @@ async fn graceful_shutdown_finishes_in_flight_work_and_loses_nothing() {
         .bind()
         .await
         .expect("bind")
-        .run(handler(handled.clone(), started.clone(), notify.clone()), {
+        .run(handler(handled.clone(), started.clone()), {
             let handled = handled.clone();
-            let notify = notify.clone();
-            async move {
-                loop {
-                    let notified = notify.notified();
-                    let ids: HashSet<String> =
-                        handled.lock().expect("lock").iter().cloned().collect();
-                    if ids.len() == 50 {
-                        return;
-                    }
-                    let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
-                }
-            }
+            async move { handled.until(|handled| distinct(handled) == 50).await }
         })
         .await
         .expect("run");
     assert!(stats.acked > 0);
-    let ids: HashSet<String> = handled.lock().expect("lock").iter().cloned().collect();
-    assert_eq!(ids.len(), 50, "every event handled across the two runs");
+    assert_eq!(
+        handled.read(distinct),
+        50,
+        "every event handled across the two runs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_handlers_signal_in_progress_and_are_not_redelivered() {
     let (_env, client) = setup(Duration::from_secs(1), -1).await;
     client.publish(widget(1)).await.expect("publish");
-    let deliveries = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicUsize::new(0));
-    let notify = Arc::new(Notify::new());
+    let deliveries = Watched::new(0);
+    let done = Watched::new(0);
     let stats = client
         .consumer::<WidgetsCreatedV1>()
         .bind()
@@ -536,31 +487,25 @@ async fn long_handlers_signal_in_progress_and_are_not_redelivered() {
         .expect("bind")
         .run(
             {
-                let (deliveries, done, notify) = (deliveries.clone(), done.clone(), notify.clone());
+                let (deliveries, done) = (deliveries.clone(), done.clone());
                 move |_event: Event<WidgetsCreatedV1>, _ctx| {
-                    let (deliveries, done, notify) =
-                        (deliveries.clone(), done.clone(), notify.clone());
+                    let (deliveries, done) = (deliveries.clone(), done.clone());
                     async move {
-                        deliveries.fetch_add(1, Ordering::SeqCst);
+                        deliveries.update(|n| *n += 1);
                         // Two and a half times the consumer's ack_wait.
                         tokio::time::sleep(Duration::from_millis(2500)).await;
-                        done.fetch_add(1, Ordering::SeqCst);
-                        notify.notify_waiters();
+                        done.update(|n| *n += 1);
                     }
                 }
             },
             {
-                let (done, notify) = (done.clone(), notify.clone());
-                async move { reached(&done, &notify, 1).await }
+                let done = done.clone();
+                async move { done.until(|n| *n >= 1).await }
             },
         )
         .await
         .expect("run");
-    assert_eq!(
-        deliveries.load(Ordering::SeqCst),
-        1,
-        "no redelivery while in progress"
-    );
+    assert_eq!(deliveries.get(), 1, "no redelivery while in progress");
     assert_eq!(stats.acked, 1);
 }
 
@@ -621,8 +566,7 @@ async fn a_source_refines_the_consumer_and_dynamic_consumers_work() {
         .publish_json(NAME, json!({"id": "w9", "name": "dynamic"}))
         .await
         .expect("publish");
-    let got = Arc::new(Mutex::new(None));
-    let notify = Arc::new(Notify::new());
+    let got = Watched::new(None);
     client
         .consumer_json(NAME)
         .source("billing")
@@ -631,42 +575,27 @@ async fn a_source_refines_the_consumer_and_dynamic_consumers_work() {
         .expect("bind")
         .run(
             {
-                let (got, notify) = (got.clone(), notify.clone());
+                let got = got.clone();
                 move |event: Event, _ctx| {
-                    let (got, notify) = (got.clone(), notify.clone());
-                    async move {
-                        *got.lock().expect("lock") = Some(event.into_data());
-                        notify.notify_waiters();
-                    }
+                    let got = got.clone();
+                    async move { got.update(|got| *got = Some(event.into_data())) }
                 }
             },
             {
-                let (got, notify) = (got.clone(), notify.clone());
-                async move {
-                    loop {
-                        let notified = notify.notified();
-                        if got.lock().expect("lock").is_some() {
-                            return;
-                        }
-                        notified.await;
-                    }
-                }
+                let got = got.clone();
+                async move { got.until(Option::is_some).await }
             },
         )
         .await
         .expect("run");
-    assert_eq!(
-        got.lock().expect("lock").clone(),
-        Some(json!({"id": "w9", "name": "dynamic"}))
-    );
+    assert_eq!(got.get(), Some(json!({"id": "w9", "name": "dynamic"})));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_mid_run_loses_no_acknowledged_event() {
     let (mut env, client) = setup(Duration::from_secs(5), -1).await;
     const TOTAL: usize = 300;
-    let handled = Arc::new(Mutex::new(HashSet::new()));
-    let notify = Arc::new(Notify::new());
+    let handled = Watched::new(HashSet::new());
     let consumer = client
         .consumer::<WidgetsCreatedV1>()
         .bind()
@@ -674,15 +603,14 @@ async fn a_server_restart_mid_run_loses_no_acknowledged_event() {
         .expect("bind");
     let stop = Arc::new(Notify::new());
     let run = tokio::spawn({
-        let (handled, notify, stop) = (handled.clone(), notify.clone(), stop.clone());
+        let (handled, stop) = (handled.clone(), stop.clone());
         async move {
             consumer
                 .run(
                     move |event: Event<WidgetsCreatedV1>, _ctx| {
-                        let (handled, notify) = (handled.clone(), notify.clone());
+                        let handled = handled.clone();
                         async move {
-                            handled.lock().expect("lock").insert(event.into_data().id);
-                            notify.notify_waiters();
+                            handled.update(|handled| handled.insert(event.into_data().id));
                         }
                     },
                     async move { stop.notified().await },
@@ -720,22 +648,13 @@ async fn a_server_restart_mid_run_loses_no_acknowledged_event() {
         }
     }
     assert_eq!(acknowledged.len(), TOTAL);
-    let all_handled = async {
-        loop {
-            let notified = notify.notified();
-            if acknowledged.is_subset(&handled.lock().expect("lock")) {
-                return;
-            }
-            let _ = tokio::time::timeout(Duration::from_millis(500), notified).await;
-        }
-    };
+    let all_handled = handled.until(|handled| acknowledged.is_subset(handled));
     tokio::time::timeout(Duration::from_secs(60), all_handled)
         .await
         .unwrap_or_else(|_| {
-            let handled = handled.lock().expect("lock");
             panic!(
                 "{} of {TOTAL} acknowledged events were handled",
-                acknowledged.intersection(&handled).count()
+                handled.read(|handled| acknowledged.intersection(handled).count())
             )
         });
     stop.notify_one();

@@ -1,20 +1,18 @@
 //! `Client::serve`: several handlers, pull and core, with shared state, until shutdown.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use polyn::{BoxFuture, Context, Event, Handler, HandlerSpec, Outcome, PublishOptions};
-use polyn_tests::PolynEnv;
 use polyn_tests::events::{MoneyAmountV1, WidgetsCreatedV1};
+use polyn_tests::{PolynEnv, Watched};
 use serde_json::Value;
-use tokio::sync::Notify;
 
-#[derive(Clone)]
+/// How many events each handler has handled.
+#[derive(Clone, Default)]
 struct State {
-    widgets: Arc<AtomicUsize>,
-    amounts: Arc<AtomicUsize>,
-    notify: Arc<Notify>,
+    widgets: Watched<usize>,
+    amounts: Watched<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -36,8 +34,7 @@ impl Handler<State> for OnWidget {
                 .map_err(|e| e.to_string())?;
             assert_eq!(ctx.subject(), "widgets.created.v1");
             assert!(event.data().id.starts_with('w'));
-            state.widgets.fetch_add(1, Ordering::SeqCst);
-            state.notify.notify_waiters();
+            state.widgets.update(|n| *n += 1);
             Ok(Outcome::Ack)
         })
     }
@@ -64,8 +61,7 @@ impl Handler<State> for OnAmount {
                 .into_typed::<MoneyAmountV1>()
                 .map_err(|e| e.to_string())?;
             assert_eq!(event.data().currency, "EUR");
-            state.amounts.fetch_add(1, Ordering::SeqCst);
-            state.notify.notify_waiters();
+            state.amounts.update(|n| *n += 1);
             Ok(Outcome::Ack)
         })
     }
@@ -88,11 +84,7 @@ async fn serve_runs_pull_and_core_handlers_until_shutdown() {
     )
     .await;
     let client = env.client().await;
-    let state = State {
-        widgets: Arc::new(AtomicUsize::new(0)),
-        amounts: Arc::new(AtomicUsize::new(0)),
-        notify: Arc::new(Notify::new()),
-    };
+    let state = State::default();
     for n in 0..5 {
         client
             .publish(WidgetsCreatedV1 {
@@ -109,15 +101,8 @@ async fn serve_runs_pull_and_core_handlers_until_shutdown() {
             let done = {
                 let state = state.clone();
                 async move {
-                    loop {
-                        let notified = state.notify.notified();
-                        if state.widgets.load(Ordering::SeqCst) >= 5
-                            && state.amounts.load(Ordering::SeqCst) >= 3
-                        {
-                            return;
-                        }
-                        notified.await;
-                    }
+                    state.widgets.until(|n| *n >= 5).await;
+                    state.amounts.until(|n| *n >= 3).await;
                 }
             };
             client
@@ -128,8 +113,8 @@ async fn serve_runs_pull_and_core_handlers_until_shutdown() {
     // Core messages are only seen by subscribers present when they are sent:
     // publish until the core handler has counted three.
     let mut sent = 0;
-    while state.amounts.load(Ordering::SeqCst) < 3 {
-        let notified = state.notify.notified();
+    while state.amounts.get() < 3 {
+        let before = state.amounts.get();
         client
             .publish_core(
                 "money.amount.v1",
@@ -143,14 +128,15 @@ async fn serve_runs_pull_and_core_handlers_until_shutdown() {
             .expect("core publish");
         sent += 1;
         assert!(sent < 1000, "the core handler never received anything");
-        let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
+        let counted = state.amounts.until(|n| *n > before);
+        let _ = tokio::time::timeout(Duration::from_millis(50), counted).await;
     }
     tokio::time::timeout(Duration::from_secs(10), serving)
         .await
         .expect("serve returns after shutdown")
         .expect("task")
         .expect("serve");
-    assert_eq!(state.widgets.load(Ordering::SeqCst), 5);
+    assert_eq!(state.widgets.get(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,11 +144,7 @@ async fn serve_reports_a_missing_consumer_before_running() {
     let env = PolynEnv::start().await;
     env.stream("WIDGETS", &["widgets.created.v1"]).await;
     let client = env.client().await;
-    let state = State {
-        widgets: Arc::new(AtomicUsize::new(0)),
-        amounts: Arc::new(AtomicUsize::new(0)),
-        notify: Arc::new(Notify::new()),
-    };
+    let state = State::default();
     let err = client
         .serve_with(state, &[&OnWidget], std::future::pending())
         .await
