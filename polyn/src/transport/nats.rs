@@ -224,7 +224,7 @@ impl Transport for NatsTransport {
                 .await
                 .map_err(|err| Error::nats(format!("binding to consumer `{consumer}`"), err))?;
             Ok(Box::new(pull::NatsPullConsumer::new(
-                self.client.clone(),
+                self.jetstream.clone(),
                 pull,
                 consumer,
                 info.config.ack_wait,

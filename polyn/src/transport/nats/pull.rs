@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull::BatchConfig};
 use async_nats::{StatusCode, Subject};
-use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use tokio::time::{Instant, Sleep};
 
@@ -29,7 +28,7 @@ const PULL_EXPIRES: Duration = Duration::from_secs(1);
 const LOST_AFTER: Duration = Duration::from_secs(2);
 
 pub(crate) struct NatsPullConsumer {
-    client: async_nats::Client,
+    jetstream: jetstream::Context,
     pull: jetstream::consumer::PullConsumer,
     consumer: String,
     ack_wait: Duration,
@@ -37,13 +36,13 @@ pub(crate) struct NatsPullConsumer {
 
 impl NatsPullConsumer {
     pub(crate) fn new(
-        client: async_nats::Client,
+        jetstream: jetstream::Context,
         pull: jetstream::consumer::PullConsumer,
         consumer: String,
         ack_wait: Duration,
     ) -> Self {
         NatsPullConsumer {
-            client,
+            jetstream,
             pull,
             consumer,
             ack_wait,
@@ -54,13 +53,14 @@ impl NatsPullConsumer {
 impl PullConsumer for NatsPullConsumer {
     fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>> {
         async move {
-            let inbox = Subject::from(self.client.new_inbox());
-            let subscriber = self.client.subscribe(inbox.clone()).await.map_err(|err| {
+            let client = self.jetstream.client();
+            let inbox = Subject::from(client.new_inbox());
+            let subscriber = client.subscribe(inbox.clone()).await.map_err(|err| {
                 Error::nats(format!("pulling from consumer `{}`", self.consumer), err)
             })?;
             Ok(Box::new(NatsPullSession {
                 pull: self.pull.clone(),
-                acks: Arc::new(self.client.clone()),
+                jetstream: self.jetstream.clone(),
                 consumer: self.consumer.clone(),
                 inbox,
                 subscriber,
@@ -79,7 +79,8 @@ impl PullConsumer for NatsPullConsumer {
 
 struct NatsPullSession {
     pull: jetstream::consumer::PullConsumer,
-    acks: Arc<async_nats::Client>,
+    /// What deliveries are acknowledged through.
+    jetstream: jetstream::Context,
     consumer: String,
     inbox: Subject,
     subscriber: async_nats::Subscriber,
@@ -145,7 +146,7 @@ impl PullSession for NatsPullSession {
                 match message.status {
                     None | Some(StatusCode::OK) => {
                         self.ledger.arrived();
-                        match delivery(message, &self.acks) {
+                        match delivery(message, &self.jetstream) {
                             Some(delivery) => return Some(PullEvent::Message(delivery)),
                             None => continue,
                         }
@@ -178,86 +179,46 @@ impl PullSession for NatsPullSession {
 
 /// A delivered message, acknowledged on its reply subject. `None` for a
 /// message without one (not from JetStream).
-fn delivery(mut message: async_nats::Message, acks: &Arc<async_nats::Client>) -> Option<Delivery> {
-    let reply = message.reply.take()?;
-    let (delivered, stream_sequence) = ack_subject_info(reply.as_str()).unwrap_or((1, 0));
+fn delivery(message: async_nats::Message, jetstream: &jetstream::Context) -> Option<Delivery> {
+    message.reply.as_ref()?;
+    let message = jetstream::Message {
+        message,
+        context: jetstream.clone(),
+    };
+    let (delivered, stream_sequence) = message
+        .info()
+        .map(|info| {
+            (
+                u64::try_from(info.delivered).unwrap_or(1),
+                info.stream_sequence,
+            )
+        })
+        .unwrap_or((1, 0));
+    let (message, acker) = message.split();
     Some(Delivery {
         message: super::incoming(message),
         delivered,
         stream_sequence,
-        acker: Arc::new(NatsAcker {
-            client: acks.clone(),
-            reply,
-        }),
+        acker: Arc::new(NatsAcker(acker)),
     })
 }
 
-/// The delivery count and stream sequence in a JetStream ack subject:
-/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`,
-/// or the newer form with a domain and account hash after `ACK`.
-fn ack_subject_info(reply: &str) -> Option<(u64, u64)> {
-    let rest = reply.strip_prefix("$JS.ACK.")?;
-    let mut tokens = [""; 10];
-    let mut count = 0;
-    for token in rest.split('.') {
-        if count == tokens.len() {
-            return None;
-        }
-        tokens[count] = token;
-        count += 1;
-    }
-    let at = match count {
-        7 => 2,
-        9 | 10 => 4,
-        _ => return None,
-    };
-    Some((tokens[at].parse().ok()?, tokens[at + 1].parse().ok()?))
-}
-
-struct NatsAcker {
-    client: Arc<async_nats::Client>,
-    reply: Subject,
-}
+struct NatsAcker(jetstream::message::Acker);
 
 impl Acker for NatsAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>> {
         async move {
-            let body = Bytes::from(match kind {
+            let kind = match kind {
                 AckKind::Ack => jetstream::AckKind::Ack,
                 AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
                 AckKind::Term => jetstream::AckKind::Term,
                 AckKind::Progress => jetstream::AckKind::Progress,
-            });
-            self.client
-                .publish(self.reply.clone(), body)
+            };
+            self.0
+                .ack_with(kind)
                 .await
                 .map_err(|err| Error::nats("acknowledging a message", err))
         }
         .boxed()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ack_subjects_give_delivery_count_and_sequence() {
-        assert_eq!(
-            ack_subject_info("$JS.ACK.ORDERS.app_orders.3.1042.7.1700000000000000000.12"),
-            Some((3, 1042))
-        );
-        assert_eq!(
-            ack_subject_info("$JS.ACK.hub.ACCHASH.ORDERS.app_orders.1.9.9.1700000000000000000.0"),
-            Some((1, 9))
-        );
-        assert_eq!(
-            ack_subject_info(
-                "$JS.ACK.hub.ACCHASH.ORDERS.app_orders.2.5.4.1700000000000000000.0.r4nd"
-            ),
-            Some((2, 5))
-        );
-        assert_eq!(ack_subject_info("_INBOX.abc"), None);
-        assert_eq!(ack_subject_info("$JS.ACK.S.C.x.1.1.1.1"), None);
     }
 }
