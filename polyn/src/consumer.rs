@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -335,8 +334,9 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                             Some(PullEvent::Message(delivery)) if stopping => {
                                 drop(take_one(&mut reserved));
                                 // Fetched but not started: give it back at once.
-                                if delivery.acker.ack(AckKind::Nak(None)).await.is_ok() {
-                                    shared.counters.naked.fetch_add(1, Ordering::Relaxed);
+                                let kind = AckKind::Nak(None);
+                                if delivery.acker.ack(kind).await.is_ok() {
+                                    shared.counters.count(kind);
                                 }
                             }
                             Some(PullEvent::Message(delivery)) => {

@@ -84,15 +84,9 @@ where
             };
             tracing::error!(name = %shared.name, subject = %message.subject, stream_sequence,
                 error = %error, action = ?kind, "rejected an invalid message");
-            let acked = acker.ack(kind).await;
-            match (kind, &acked) {
-                (_, Err(err)) => tracing::warn!(error = %err, "could not reject a message"),
-                (AckKind::Term, Ok(())) => {
-                    shared.counters.termed.fetch_add(1, Ordering::Relaxed);
-                }
-                (_, Ok(())) => {
-                    shared.counters.naked.fetch_add(1, Ordering::Relaxed);
-                }
+            match acker.ack(kind).await {
+                Ok(()) => shared.counters.count(kind),
+                Err(err) => tracing::warn!(error = %err, "could not reject a message"),
             }
             if let Some(hook) = &shared.on_invalid {
                 hook(&InvalidMessage {
@@ -145,14 +139,7 @@ where
         }
     };
     match acker.ack(kind).await {
-        Ok(()) => {
-            let counter = match kind {
-                AckKind::Ack => &shared.counters.acked,
-                AckKind::Term => &shared.counters.termed,
-                _ => &shared.counters.naked,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
+        Ok(()) => shared.counters.count(kind),
         Err(err) => tracing::warn!(id, error = %err, "could not acknowledge a message"),
     }
 }

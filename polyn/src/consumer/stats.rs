@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::transport::AckKind;
+
 /// Counts of what a consumer did, returned when it stops.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -25,6 +27,17 @@ pub(super) struct Counters {
 }
 
 impl Counters {
+    /// Counts a message settled with `kind`; in-progress settles nothing.
+    pub(super) fn count(&self, kind: AckKind) {
+        let counter = match kind {
+            AckKind::Ack => &self.acked,
+            AckKind::Nak(_) => &self.naked,
+            AckKind::Term => &self.termed,
+            AckKind::Progress => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(super) fn snapshot(&self) -> ConsumerStats {
         ConsumerStats {
             acked: self.acked.load(Ordering::Relaxed),
