@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
 
+use crate::core_runner::{SERVICE_ERROR, SERVICE_ERROR_CODE};
 use crate::encode::{self, Envelope};
 use crate::transport::nats::NatsTransport;
 use crate::transport::{Incoming, Outgoing, Transport};
@@ -332,6 +333,9 @@ impl Client {
 
     /// Sends a validated request and waits (up to `timeout`) for a reply,
     /// which is validated against its own type's schema and must be a `R`.
+    /// A service that answers with an error (a Polyn request handler whose
+    /// request was invalid or whose handler failed, or any NATS service) is
+    /// [`Error::Remote`] with its code and description.
     ///
     /// ```no_run
     /// # #[derive(serde::Serialize, serde::Deserialize)] struct Q;
@@ -375,7 +379,7 @@ impl Client {
         timeout: Duration,
     ) -> Result<Incoming, Error> {
         let (_, message) = self.prepare(name, data, options)?;
-        match self.inner.transport.request(message, timeout).await {
+        let reply = match self.inner.transport.request(message, timeout).await {
             Err(Error::Timeout {
                 subject, timeout, ..
             }) => Err(Error::Timeout {
@@ -388,10 +392,23 @@ impl Client {
                 subject,
             }),
             other => other,
+        }?;
+        // A service that failed says so in headers, as NATS services do.
+        if let Some(description) = crate::received::header(&reply.headers, SERVICE_ERROR) {
+            let code = crate::received::header(&reply.headers, SERVICE_ERROR_CODE)
+                .and_then(|code| code.trim().parse().ok())
+                .unwrap_or(500);
+            return Err(Error::Remote {
+                name: name.to_owned(),
+                code,
+                description: description.to_owned(),
+            });
         }
+        Ok(reply)
     }
 
-    /// Answers a received request with a validated event of type `R`.
+    /// Answers a received request with a validated event of type `R`, and
+    /// returns once the reply has reached the server.
     ///
     /// ```no_run
     /// # #[derive(serde::Serialize, serde::Deserialize)] struct Q;
@@ -427,7 +444,9 @@ impl Client {
         };
         let (_, mut message) = self.prepare(name, data, PublishOptions::new())?;
         message.subject = reply_to.to_owned();
-        self.inner.transport.publish_core(message).await
+        self.inner.transport.publish_core(message).await?;
+        // Returns once the reply is on the server: a replier may exit next.
+        self.inner.transport.flush().await
     }
 
     /// Waits until everything published has reached the server.

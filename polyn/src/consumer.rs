@@ -5,12 +5,11 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 mod context;
 mod handling;
@@ -18,39 +17,22 @@ mod slots;
 mod stats;
 
 pub use context::Context;
-pub(crate) use context::noop_context;
 pub use stats::ConsumerStats;
+pub(crate) use stats::Counters;
 
 use handling::spawn_handler;
 use slots::{release, take_one, take_slots, try_take_slots};
-use stats::Counters;
 
-use crate::transport::{AckKind, PullConsumer, PullEvent};
-use crate::{Client, Error, Event, EventType, IntoOutcome};
+use crate::monitor::Missing;
+use crate::transport::{AckKind, Presence, PullConsumer, PullEvent};
+use crate::{
+    Client, Error, Event, EventType, HandlerKind, HandlerOptions, InvalidMessage, IntoOutcome,
+    Monitor,
+};
 
-/// Default number of messages handled at once per consumer.
-pub const DEFAULT_CONCURRENCY: usize = 32;
-
-/// The most messages a consumer handles at once; larger settings are capped.
-pub const MAX_CONCURRENCY: usize = 1 << 20;
-
-/// A message the consumer terminated because it was invalid (or naked
-/// because it did not fit the Rust type), as given to the
-/// [`ConsumerBuilder::on_invalid`] hook.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct InvalidMessage {
-    /// Why it was rejected.
-    pub error: Error,
-    /// The subject it arrived on.
-    pub subject: String,
-    /// Its stream sequence number.
-    pub stream_sequence: u64,
-    /// The raw body.
-    pub payload: Bytes,
-}
-
-type InvalidHook = Arc<dyn Fn(&InvalidMessage) + Send + Sync>;
+/// How long a consumer or stream may be missing while a consumer runs
+/// before [`Consumer::run`] ends with an error, by default.
+pub const DEFAULT_MISSING_GRACE: Duration = Duration::from_secs(30);
 
 /// Configures a [`Consumer`]; see [`Client::consumer`].
 #[must_use]
@@ -61,10 +43,10 @@ pub struct ConsumerBuilder<T> {
     source: Option<String>,
     stream: Option<String>,
     consumer: Option<String>,
-    concurrency: usize,
-    batch: Option<usize>,
-    backoff: (Duration, Duration),
-    on_invalid: Option<InvalidHook>,
+    options: HandlerOptions,
+    shutdown_deadline: Option<Duration>,
+    missing_grace: Duration,
+    monitor: Option<Monitor>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -75,7 +57,7 @@ impl<T> std::fmt::Debug for ConsumerBuilder<T> {
             .field("source", &self.source)
             .field("stream", &self.stream)
             .field("consumer", &self.consumer)
-            .field("concurrency", &self.concurrency)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -101,37 +83,80 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
         self
     }
 
-    /// At most this many messages are handled at once (default
-    /// [`DEFAULT_CONCURRENCY`]). Memory stays bounded by this plus the batch
-    /// size, whatever the backlog. Between 1 and [`MAX_CONCURRENCY`].
+    /// Replaces every handler option at once.
+    pub fn options(mut self, options: HandlerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// See [`HandlerOptions::concurrency`].
     pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
+        self.options = self.options.concurrency(concurrency);
         self
     }
 
-    /// How many messages one pull asks for (default: the concurrency).
+    /// See [`HandlerOptions::batch`].
     pub fn batch(mut self, batch: usize) -> Self {
-        self.batch = Some(batch.max(1));
+        self.options = self.options.batch(batch);
         self
     }
 
-    /// Redelivery delay after a handler error or panic: `base` doubled per
-    /// delivery, at most `max` (default 1 s to 60 s).
+    /// See [`HandlerOptions::backoff`].
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.backoff = (base, max.max(base));
+        self.options = self.options.backoff(base, max);
         self
     }
 
-    /// Called for every message that is terminated because it is invalid
-    /// (after it is logged). Never blocks the messages around it.
+    /// See [`HandlerOptions::on_invalid`].
     pub fn on_invalid(mut self, hook: impl Fn(&InvalidMessage) + Send + Sync + 'static) -> Self {
-        self.on_invalid = Some(Arc::new(hook));
+        self.options = self.options.on_invalid(hook);
+        self
+    }
+
+    /// See [`HandlerOptions::keep_alive`].
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.options = self.options.keep_alive(keep_alive);
+        self
+    }
+
+    /// See [`HandlerOptions::allow_other_types`].
+    pub fn allow_other_types(mut self) -> Self {
+        self.options = self.options.allow_other_types();
+        self
+    }
+
+    /// After shutdown begins, wait at most this long for the handlers in
+    /// flight; those still running are then abandoned, their messages
+    /// naked (for redelivery at once) and reported. Default: wait for them.
+    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.shutdown_deadline = Some(deadline);
+        self
+    }
+
+    /// How long the consumer or its stream may be missing while running
+    /// (deleted, say) before [`Consumer::run`] ends with
+    /// [`Error::ConsumerNotFound`] or [`Error::StreamNotFound`] (default
+    /// [`DEFAULT_MISSING_GRACE`]). Meanwhile the [`Monitor`]'s health shows
+    /// it, and the consumer resumes if it comes back.
+    pub fn missing_grace(mut self, grace: Duration) -> Self {
+        self.missing_grace = grace;
+        self
+    }
+
+    pub(crate) fn monitor(mut self, monitor: Monitor) -> Self {
+        self.monitor = Some(monitor);
         self
     }
 
     /// Finds the stream and binds to the existing durable consumer. Polyn
     /// never creates streams or consumers: a missing one is
     /// [`Error::StreamNotFound`] or [`Error::ConsumerNotFound`].
+    ///
+    /// A consumer whose filter captures other message types than this one
+    /// is [`Error::FilterTooWide`], unless
+    /// [`allow_other_types`](Self::allow_other_types) is set: then it binds
+    /// with a warning, and the other messages are terminated and reported
+    /// when they arrive.
     pub async fn bind(self) -> Result<Consumer<T>, Error> {
         let config = self.client.config();
         let consumer = match self.consumer {
@@ -162,22 +187,42 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
                 }
             }
         };
-        let batch = self.batch.unwrap_or(self.concurrency);
         let pull = self
             .client
             .transport()
             .bind(stream.clone(), consumer.clone())
             .await?;
+        let filters = pull.filter_subjects();
+        if self.typed
+            && !filters
+                .iter()
+                .all(|filter| crate::naming::filter_holds_only(&self.name, filter))
+        {
+            let error = Error::FilterTooWide {
+                name: self.name.clone(),
+                consumer: consumer.clone(),
+                stream: stream.clone(),
+                filters: filters.to_vec(),
+            };
+            if !self.options.allow_other_types {
+                return Err(error);
+            }
+            tracing::warn!(%error, "binding anyway (allow_other_types)");
+        }
+        let monitor = self
+            .monitor
+            .unwrap_or_else(|| Monitor::new(&self.name, HandlerKind::Pull));
+        monitor.set_bound();
         Ok(Consumer {
             client: self.client,
             name: self.name,
             typed: self.typed,
             stream,
             consumer,
-            concurrency: self.concurrency,
-            batch,
-            backoff: self.backoff,
-            on_invalid: self.on_invalid,
+            options: self.options,
+            shutdown_deadline: self.shutdown_deadline,
+            missing_grace: self.missing_grace,
+            monitor,
             pull,
             _type: PhantomData,
         })
@@ -209,10 +254,10 @@ pub struct Consumer<T> {
     typed: bool,
     stream: String,
     consumer: String,
-    concurrency: usize,
-    batch: usize,
-    backoff: (Duration, Duration),
-    on_invalid: Option<InvalidHook>,
+    options: HandlerOptions,
+    shutdown_deadline: Option<Duration>,
+    missing_grace: Duration,
+    monitor: Monitor,
     pull: Box<dyn PullConsumer>,
     _type: PhantomData<fn() -> T>,
 }
@@ -223,7 +268,7 @@ impl<T> std::fmt::Debug for Consumer<T> {
             .field("name", &self.name)
             .field("stream", &self.stream)
             .field("consumer", &self.consumer)
-            .field("concurrency", &self.concurrency)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -233,10 +278,12 @@ struct Shared<T, H> {
     name: String,
     typed: bool,
     handler: H,
-    backoff: (Duration, Duration),
+    options: HandlerOptions,
     ack_wait: Duration,
-    on_invalid: Option<InvalidHook>,
-    counters: Counters,
+    monitor: Monitor,
+    /// Turns true at the shutdown deadline: unfinished handlers give up.
+    abandon: watch::Receiver<bool>,
+    shutdown_deadline: Option<Duration>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -251,15 +298,27 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         &self.consumer
     }
 
+    /// The live view of this consumer: counters and health while it runs.
+    pub fn monitor(&self) -> Monitor {
+        self.monitor.clone()
+    }
+
     /// Handles messages until `shutdown` completes, then stops fetching,
-    /// lets the handlers in flight finish and acknowledges them, naks what
-    /// was fetched but not started (so it is redelivered at once), and
-    /// returns what it did.
+    /// lets the handlers in flight finish (up to the
+    /// [shutdown deadline](ConsumerBuilder::shutdown_deadline)) and
+    /// acknowledges them, naks what was fetched but not started (so it is
+    /// redelivered at once), and returns what it did.
     ///
-    /// Each message is validated; an invalid one is terminated, logged and
-    /// given to the `on_invalid` hook. A valid one goes to `handler`, whose
+    /// Each message is validated and decoded into `T`; one that is invalid,
+    /// of another type or does not fit `T` is terminated, logged and given
+    /// to the `on_invalid` hook. A valid one goes to `handler`, whose
     /// return value decides (see [`IntoOutcome`]). A handler error or panic
-    /// naks with backoff; the consumer keeps running.
+    /// naks with backoff and is reported; the consumer keeps running.
+    ///
+    /// When the consumer or its stream is deleted while running, the
+    /// [`Monitor`] shows it at once; after the
+    /// [grace period](ConsumerBuilder::missing_grace) `run` ends with
+    /// [`Error::ConsumerNotFound`] or [`Error::StreamNotFound`].
     ///
     /// A handler starts on the consumer's own task and, when it has to
     /// wait, continues as a task of its own, so up to the concurrency run at
@@ -277,23 +336,47 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         F: Future<Output = R> + Send + 'static,
         R: IntoOutcome + Send + 'static,
     {
+        let monitor = self.monitor.clone();
+        let result = self.run_inner(handler, shutdown).await;
+        monitor.set_finished();
+        if let Err(error) = &result {
+            monitor.set_error(error);
+        }
+        result
+    }
+
+    async fn run_inner<H, F, R>(
+        self,
+        handler: H,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<ConsumerStats, Error>
+    where
+        H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
+        F: Future<Output = R> + Send + 'static,
+        R: IntoOutcome + Send + 'static,
+    {
+        let (abandon_tx, abandon) = watch::channel(false);
         let shared = Arc::new(Shared {
             client: self.client.clone(),
             name: self.name.clone(),
             typed: self.typed,
             handler,
-            backoff: self.backoff,
+            options: self.options.clone(),
             ack_wait: self.pull.ack_wait(),
-            on_invalid: self.on_invalid.clone(),
-            counters: Counters::default(),
+            monitor: self.monitor.clone(),
+            abandon,
+            shutdown_deadline: self.shutdown_deadline,
             _type: PhantomData,
         });
+        let counters = self.monitor.counters();
+        let concurrency = self.options.concurrency;
+        let batch = self.options.batch.unwrap_or(concurrency);
         // One permit per message in flight: a pull asks only for as many
         // messages as there are free permits, so nothing waits in a buffer.
         // Each handler holds its permit until it has acked (on this task if
         // it finishes at its first poll, else as a task of its own), so
         // once every permit is back, every handler has finished.
-        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let slots = Arc::new(Semaphore::new(concurrency));
         // Permits of messages asked for and not yet arrived.
         let mut reserved: Option<OwnedSemaphorePermit> = None;
         let mut session = self.pull.open().await?;
@@ -301,11 +384,17 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         // (before the messages already here are handled), so the server
         // fills it while this side works through the first: the two sides
         // overlap instead of taking turns.
-        let low_water = (self.batch / 2).max(1);
+        let low_water = (batch / 2).max(1);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut stopping = false;
+        let mut stopped_at: Option<Instant> = None;
+        let mut fatal: Option<Error> = None;
         let mut failures: u32 = 0;
         loop {
+            if stopping && stopped_at.is_none() {
+                stopped_at = Some(Instant::now());
+                self.monitor.set_stopping();
+            }
             let open = session.open_pulls();
             if stopping && open == 0 {
                 break;
@@ -317,7 +406,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             // fill. Otherwise wait for a message, a release, enough free
             // slots or shutdown.
             let ready = if fetch_more {
-                try_take_slots(&slots, min, self.batch)
+                try_take_slots(&slots, min, batch)
             } else {
                 None
             };
@@ -336,7 +425,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                                 // Fetched but not started: give it back at once.
                                 let kind = AckKind::Nak(None);
                                 if delivery.acker.ack(kind).await.is_ok() {
-                                    shared.counters.count(kind);
+                                    counters.count(kind);
                                 }
                             }
                             Some(PullEvent::Message(delivery)) => {
@@ -358,6 +447,13 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                                 release(&mut reserved, count);
                                 if let Some(problem) = problem {
                                     tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
+                                    self.monitor.set_error(&problem);
+                                    self.monitor.set_pulling(false);
+                                    if let Some(error) = self.check_presence().await {
+                                        fatal = Some(error);
+                                        stopping = true;
+                                        continue;
+                                    }
                                     pause(&mut shutdown, &mut stopping, &mut failures).await;
                                 }
                             }
@@ -365,33 +461,99 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                         }
                         continue;
                     }
-                    permit = take_slots(&slots, min, self.batch), if fetch_more => match permit {
+                    permit = take_slots(&slots, min, batch), if fetch_more => match permit {
                         Some(permit) => permit,
                         None => break,
                     },
                 },
             };
             match session.pull(permit.num_permits()).await {
-                Ok(()) => match reserved.as_mut() {
-                    Some(reserved) => reserved.merge(permit),
-                    None => reserved = Some(permit),
-                },
+                Ok(()) => {
+                    if failures == 0 {
+                        self.monitor.set_pulling(true);
+                    }
+                    match reserved.as_mut() {
+                        Some(reserved) => reserved.merge(permit),
+                        None => reserved = Some(permit),
+                    }
+                }
                 Err(err) => {
                     drop(permit);
                     tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
+                    self.monitor.set_error(&err);
+                    self.monitor.set_pulling(false);
+                    if let Some(error) = self.check_presence().await {
+                        fatal = Some(error);
+                        stopping = true;
+                        continue;
+                    }
                     pause(&mut shutdown, &mut stopping, &mut failures).await;
                 }
             }
         }
         drop(reserved);
-        // Let the handlers in flight finish and acknowledge.
-        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
-        let _all_back = slots.acquire_many(all).await;
+        // Let the handlers in flight finish and acknowledge; at the
+        // deadline, tell those still running to give up, and wait for that.
+        let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
+        let drained = slots.acquire_many(all);
+        let left = self
+            .shutdown_deadline
+            .map(|deadline| deadline.saturating_sub(stopped_at.map_or(Duration::ZERO, |at| at.elapsed())));
+        match left {
+            None => drop(drained.await),
+            Some(left) => {
+                if tokio::time::timeout(left, drained).await.is_err() {
+                    let _ = abandon_tx.send(true);
+                    drop(slots.acquire_many(all).await);
+                }
+            }
+        }
         // Every ack and nak has reached the server when `run` returns.
         if let Err(err) = self.client.flush().await {
             tracing::warn!(consumer = %self.consumer, error = %err, "could not flush the last acknowledgements");
         }
-        Ok(shared.counters.snapshot())
+        match fatal {
+            Some(error) => Err(error),
+            None => Ok(counters.snapshot()),
+        }
+    }
+
+    /// After a failed pull: whether the consumer and its stream are still
+    /// there. A missing one shows in the health at once; past the grace
+    /// period it is the error that ends the run.
+    async fn check_presence(&self) -> Option<Error> {
+        let presence = match self.pull.presence().await {
+            Ok(presence) => presence,
+            Err(err) => {
+                tracing::debug!(consumer = %self.consumer, error = %err, "could not check the consumer");
+                return None;
+            }
+        };
+        let missing = match presence {
+            Presence::Present => None,
+            Presence::ConsumerMissing => Some(Missing::Consumer {
+                stream: self.stream.clone(),
+                consumer: self.consumer.clone(),
+            }),
+            Presence::StreamMissing => Some(Missing::Stream {
+                stream: self.stream.clone(),
+            }),
+        };
+        let since = self.monitor.set_missing(missing)?;
+        if since.elapsed() < self.missing_grace {
+            tracing::error!(consumer = %self.consumer, stream = %self.stream, ?presence,
+                grace = ?self.missing_grace, "the consumer is missing; waiting for it to come back");
+            return None;
+        }
+        Some(match presence {
+            Presence::StreamMissing => Error::StreamNotFound {
+                subject: self.name.clone(),
+            },
+            _ => Error::ConsumerNotFound {
+                name: self.consumer.clone(),
+                stream: self.stream.clone(),
+            },
+        })
     }
 }
 
@@ -420,26 +582,29 @@ impl Client {
     /// A pull consumer of the events of `T`, bound to the durable consumer
     /// named by convention (see [`Config::consumer_name`](crate::Config::consumer_name)).
     pub fn consumer<T: EventType>(&self) -> ConsumerBuilder<T> {
-        self.consumer_inner(T::NAME, true)
+        self.consumer_of(T::NAME)
     }
 
-    /// A pull consumer of the message `name`, as dynamic events.
+    /// A pull consumer of the message `name`, as dynamic events. Messages
+    /// of other types on its filter are terminated, as for
+    /// [`Client::consumer`].
     pub fn consumer_json(&self, name: &str) -> ConsumerBuilder<Value> {
-        self.consumer_inner(name, false)
+        self.consumer_of(name)
     }
 
-    fn consumer_inner<T>(&self, name: &str, typed: bool) -> ConsumerBuilder<T> {
+    /// A pull consumer of the message `name` decoded as `T`.
+    pub(crate) fn consumer_of<T>(&self, name: &str) -> ConsumerBuilder<T> {
         ConsumerBuilder {
             client: self.clone(),
             name: name.to_owned(),
-            typed,
+            typed: true,
             source: None,
             stream: None,
             consumer: None,
-            concurrency: DEFAULT_CONCURRENCY,
-            batch: None,
-            backoff: (Duration::from_secs(1), Duration::from_secs(60)),
-            on_invalid: None,
+            options: HandlerOptions::default(),
+            shutdown_deadline: None,
+            missing_grace: DEFAULT_MISSING_GRACE,
+            monitor: None,
             _type: PhantomData,
         }
     }

@@ -64,10 +64,13 @@ pub enum Error {
         reason: String,
     },
 
-    /// A valid event could not be turned into the requested Rust type.
+    /// A valid event could not be turned into the requested Rust type: a
+    /// value its schema allows but the type cannot hold (a number outside
+    /// the integer's range, say), or types generated from another schema.
     #[error(
-        "the `data` of event {id} ({event_type}) does not fit the Rust type `{rust_type}`: {reason}; \
-         regenerate the types from the `schemas` codebase so they match the schema"
+        "the `data` of event {id} ({event_type}) does not fit the Rust type `{rust_type}` at \
+         `{path}`: {reason}; the message is terminated. If the schema allows this value, \
+         regenerate the types from the `schemas` codebase or widen the schema's bounds"
     )]
     DataType {
         /// The event id.
@@ -76,8 +79,81 @@ pub enum Error {
         event_type: String,
         /// The Rust type asked for.
         rust_type: &'static str,
+        /// Where in `data` it failed, like `items[2].count` (`.` for `data` itself).
+        path: String,
         /// The serde error.
         reason: String,
+    },
+
+    /// A handler returned an error; its `source()` is the handler's own error.
+    #[error("the handler of `{name}` failed on event {id}: {source}")]
+    Handler {
+        /// The message name handled.
+        name: String,
+        /// The event id.
+        id: String,
+        /// The handler's error, as it returned it.
+        #[source]
+        source: crate::BoxError,
+    },
+
+    /// A handler (or hook) panicked; the panic was caught.
+    #[error("the handler of `{name}` panicked on event {id}: {message}")]
+    HandlerPanicked {
+        /// The message name handled.
+        name: String,
+        /// The event id.
+        id: String,
+        /// The panic's message.
+        message: String,
+    },
+
+    /// A handler was still running at the shutdown deadline: it was
+    /// abandoned and its message given back (naked) for redelivery.
+    #[error(
+        "the handler of `{name}` was still running on event {id} at the shutdown deadline \
+         ({deadline:?}); it was abandoned and the message given back for redelivery"
+    )]
+    Abandoned {
+        /// The message name handled.
+        name: String,
+        /// The event id.
+        id: String,
+        /// The shutdown deadline.
+        deadline: std::time::Duration,
+    },
+
+    /// A request was answered with an error by the service (the
+    /// `Nats-Service-Error` and `Nats-Service-Error-Code` headers of NATS
+    /// services).
+    #[error("the service answering {name} replied with error {code}: {description}")]
+    Remote {
+        /// The message name of the request.
+        name: String,
+        /// The error code (400: the request was invalid; 500: the handler
+        /// failed or its reply was invalid; 503: it shut down first).
+        code: u16,
+        /// The service's description of the error.
+        description: String,
+    },
+
+    /// A durable consumer's filter captures other message types than the
+    /// handler's.
+    #[error(
+        "consumer `{consumer}` in stream `{stream}` filters {filters:?}, which captures other \
+         messages than `{name}`: they would be terminated unhandled. Filter the consumer on \
+         `{name}` (or `{name}.>` for a schema with an identity), or opt in with \
+         `allow_other_types`"
+    )]
+    FilterTooWide {
+        /// The message name handled.
+        name: String,
+        /// The consumer.
+        consumer: String,
+        /// The stream.
+        stream: String,
+        /// The consumer's filter subjects (the stream's subjects when it has none).
+        filters: Vec<String>,
     },
 
     /// An event could not be encoded as JSON (a `Serialize` impl failed).

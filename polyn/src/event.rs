@@ -488,13 +488,14 @@ impl Event<Value> {
             return Ok(shell.map(|()| same));
         }
         let data = slot.unwrap_or(Value::Null);
-        match serde_json::from_value::<U>(data) {
+        match crate::typed_data::from_data::<U>(data) {
             Ok(typed) => Ok(shell.map(|()| typed)),
-            Err(err) => Err(Error::DataType {
+            Err(misfit) => Err(Error::DataType {
                 id: shell.id,
                 event_type: shell.event_type,
                 rust_type: std::any::type_name::<U>(),
-                reason: err.to_string(),
+                path: misfit.path,
+                reason: misfit.reason,
             }),
         }
     }

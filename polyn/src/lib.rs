@@ -26,17 +26,24 @@
 //! # Ok::<(), polyn::Error>(())
 //! ```
 
+mod binder;
 mod client;
 mod config;
 mod consumer;
 mod conversion_error;
+mod core_runner;
 mod credentials;
 mod decode;
 mod encode;
 mod error;
 mod event;
 mod event_type;
+mod guard;
+mod handler;
+mod handler_options;
 mod include_events;
+mod invalid_message;
+mod monitor;
 pub mod naming;
 mod outcome;
 #[doc(hidden)]
@@ -54,25 +61,28 @@ mod serve;
 mod state;
 mod subscriber;
 mod transport;
+mod typed_data;
 mod validation;
 
 /// The NATS client Polyn runs on, re-exported so a service can use the same
 /// version for what Polyn does not cover (e.g. [`Client::with_nats`], or
 /// setting up streams and consumers as the Polyn CLI does).
 pub use async_nats;
+pub use binder::{Binder, Bound};
 pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
 pub use config::{Config, ConfigBuilder, redact_url};
-pub use consumer::{
-    Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_CONCURRENCY, InvalidMessage,
-    MAX_CONCURRENCY,
-};
+pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
 pub use credentials::{Auth, Secret, Tls};
 pub use error::Error;
 pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
 pub use event_type::EventType;
-/// A boxed, sendable future, as [`Handler::call`] returns.
+/// A boxed, sendable future, as [`Handler::bind`] returns.
 pub use futures_util::future::BoxFuture;
-pub use outcome::{IntoOutcome, Outcome};
+pub use handler::{Handler, HandlerKind, HandlerSpec};
+pub use handler_options::{DEFAULT_CONCURRENCY, HandlerOptions, MAX_CONCURRENCY};
+pub use invalid_message::InvalidMessage;
+pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
+pub use outcome::{BoxError, IntoOutcome, Outcome};
 #[cfg(feature = "macros")]
 pub use polyn_macros::handler;
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
@@ -80,7 +90,7 @@ pub use received::Received;
 pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};
 pub use schema::{Schema, Schemas};
 pub use schema_store::SchemaStore;
-pub use serve::{Handler, HandlerSpec};
+pub use serve::{HandlerStats, ServeStats, Service};
 pub use state::State;
 pub use subscriber::Subscriber;
 pub use validation::{

@@ -256,6 +256,25 @@ pub fn stream_subject(name: &str, has_identity: bool) -> String {
     }
 }
 
+/// Whether a consumer filtered on `filter` delivers only messages named
+/// `name`: the filter is the name itself, or the name followed by more
+/// tokens (identity values), wildcards allowed only there.
+///
+/// ```
+/// use polyn::naming::filter_holds_only;
+/// assert!(filter_holds_only("orders.created.v1", "orders.created.v1"));
+/// assert!(filter_holds_only("orders.created.v1", "orders.created.v1.*"));
+/// assert!(!filter_holds_only("orders.created.v1", "orders.>"));
+/// assert!(!filter_holds_only("orders.created.v1", "orders.*.v1"));
+/// ```
+pub fn filter_holds_only(name: &str, filter: &str) -> bool {
+    match filter.strip_prefix(name) {
+        Some("") => true,
+        Some(rest) => rest.len() > 1 && rest.starts_with('.'),
+        None => false,
+    }
+}
+
 /// NATS subject matching: `*` matches exactly one token, `>` (last token
 /// only) matches one or more tokens, and every other token must be equal.
 ///

@@ -1,8 +1,12 @@
 //! [`Outcome`]: what a handler decided about a message, and what handler
 //! return types mean.
 
-use std::fmt::Display;
 use std::time::Duration;
+
+/// A handler's error, as it was returned: boxed, with its
+/// [`source`](std::error::Error::source) chain, so `on_invalid` hooks, logs
+/// and the live [`Health`](crate::Health) see the whole cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What to tell the server about a handled JetStream message.
 ///
@@ -38,42 +42,48 @@ impl Outcome {
 /// |---|---|
 /// | `()` | ack |
 /// | [`Outcome`] | as given |
-/// | `Result<(), E>` / `Result<Outcome, E>` | `Ok` as above; `Err` naks with backoff and logs the error |
+/// | `Result<(), E>` / `Result<Outcome, E>` | `Ok` as above; `Err` naks with backoff and reports the error |
+///
+/// `E` is any error that converts into a [`BoxError`]: every
+/// `std::error::Error + Send + Sync + 'static`, `anyhow::Error`, `String`
+/// and `&'static str`. It is kept as it was, with its `source()` chain.
 ///
 /// ```
 /// use polyn::{IntoOutcome, Outcome};
-/// assert_eq!(().into_outcome(), Ok(Outcome::Ack));
-/// assert!(Err::<(), _>("db down").into_outcome().is_err());
+/// assert_eq!(().into_outcome().ok(), Some(Outcome::Ack));
+/// let err = Err::<(), _>(std::io::Error::other("db down")).into_outcome().unwrap_err();
+/// assert!(err.downcast_ref::<std::io::Error>().is_some());
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid return type for a Polyn handler",
-    note = "return `()`, `polyn::Outcome`, `Result<(), E>` or `Result<polyn::Outcome, E>` where `E: Display`"
+    note = "return `()`, `polyn::Outcome`, `Result<(), E>` or `Result<polyn::Outcome, E>` where \
+            `E: Into<polyn::BoxError>` (any `std::error::Error + Send + Sync + 'static`)"
 )]
 pub trait IntoOutcome {
     /// The decision, or the handler's error (which naks with backoff).
-    fn into_outcome(self) -> Result<Outcome, String>;
+    fn into_outcome(self) -> Result<Outcome, BoxError>;
 }
 
 impl IntoOutcome for () {
-    fn into_outcome(self) -> Result<Outcome, String> {
+    fn into_outcome(self) -> Result<Outcome, BoxError> {
         Ok(Outcome::Ack)
     }
 }
 
 impl IntoOutcome for Outcome {
-    fn into_outcome(self) -> Result<Outcome, String> {
+    fn into_outcome(self) -> Result<Outcome, BoxError> {
         Ok(self)
     }
 }
 
-impl<E: Display> IntoOutcome for Result<(), E> {
-    fn into_outcome(self) -> Result<Outcome, String> {
-        self.map(|()| Outcome::Ack).map_err(|err| err.to_string())
+impl<E: Into<BoxError>> IntoOutcome for Result<(), E> {
+    fn into_outcome(self) -> Result<Outcome, BoxError> {
+        self.map(|()| Outcome::Ack).map_err(Into::into)
     }
 }
 
-impl<E: Display> IntoOutcome for Result<Outcome, E> {
-    fn into_outcome(self) -> Result<Outcome, String> {
-        self.map_err(|err| err.to_string())
+impl<E: Into<BoxError>> IntoOutcome for Result<Outcome, E> {
+    fn into_outcome(self) -> Result<Outcome, BoxError> {
+        self.map_err(Into::into)
     }
 }

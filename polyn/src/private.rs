@@ -10,19 +10,20 @@ pub use serde;
 pub use serde_json;
 pub use uuid;
 
+pub use std::time::Duration;
+
 pub use crate::conversion_error::ConversionError;
 pub use crate::{
-    BoxFuture, Context, Event, EventType, Handler, HandlerSpec, IntoOutcome, Outcome, State,
+    Binder, BoxError, BoxFuture, Bound, Context, Error, Event, EventType, Handler, HandlerSpec,
+    IntoOutcome, InvalidMessage, Outcome, State,
 };
 
-/// Converts a validated dynamic event to the handler's event type.
-pub fn typed_event<T: serde::de::DeserializeOwned + 'static>(
-    event: Event<Value>,
-) -> Result<Event<T>, String> {
-    event.into_typed::<T>().map_err(|err| err.to_string())
+/// The outcome a handler's return value stands for.
+pub fn outcome<R: IntoOutcome>(result: R) -> Result<Outcome, BoxError> {
+    result.into_outcome()
 }
 
-/// The outcome a handler's return value stands for.
-pub fn outcome<R: IntoOutcome>(result: R) -> Result<Outcome, String> {
-    result.into_outcome()
+/// A request handler's reply, with its error boxed.
+pub fn reply<R: EventType, E: Into<BoxError>>(result: Result<R, E>) -> Result<R, BoxError> {
+    result.map_err(Into::into)
 }

@@ -1,158 +1,234 @@
-//! [`Handler`] and [`Client::serve`]: run many event handlers until shutdown.
-//! `#[polyn::handler]` generates `Handler` implementations; they can also be
-//! written by hand.
+//! [`Service`] and [`Client::serve`]: run many handlers until shutdown,
+//! with a live [`ServiceMonitor`] and the stats of every handler at the end.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::consumer::noop_context;
-use crate::{Client, Context, Error, Event, Outcome};
+use crate::consumer::DEFAULT_MISSING_GRACE;
+use crate::{Binder, Client, ConsumerStats, Error, Handler, Monitor, ServiceMonitor};
 
-/// Where and how a [`Handler`] receives its events.
-///
-/// ```
-/// let spec = polyn::HandlerSpec::new("widgets.created.v1").source("billing").concurrency(8);
-/// assert_eq!(spec.name, "widgets.created.v1");
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What one handler did, as [`Service::run`] returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-#[must_use]
-pub struct HandlerSpec {
+pub struct HandlerStats {
     /// The message name handled.
     pub name: String,
-    /// A source refining the consumer name.
-    pub source: Option<String>,
-    /// An explicit stream (default: found by subject).
-    pub stream: Option<String>,
-    /// An explicit durable consumer name (default: by convention).
-    pub consumer: Option<String>,
-    /// Messages handled at once (default [`DEFAULT_CONCURRENCY`](crate::DEFAULT_CONCURRENCY)).
-    pub concurrency: Option<usize>,
-    /// Messages per pull (default: the concurrency).
-    pub batch: Option<usize>,
-    /// Receive on core NATS (no stream, no acknowledgement) instead of a pull consumer.
-    pub core: bool,
-    /// The queue group for core NATS.
-    pub queue_group: Option<String>,
+    /// Its counters.
+    pub stats: ConsumerStats,
 }
 
-impl HandlerSpec {
-    /// A pull-consumer handler for the message `name`.
-    pub fn new(name: impl Into<String>) -> Self {
-        HandlerSpec {
-            name: name.into(),
-            ..Self::default()
+/// What every handler of a service did, in the order they were given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServeStats {
+    /// One entry per handler.
+    pub handlers: Vec<HandlerStats>,
+}
+
+impl ServeStats {
+    /// The counters of the handler of `name` (the first, if several).
+    pub fn of(&self, name: &str) -> Option<&ConsumerStats> {
+        self.handlers
+            .iter()
+            .find(|handler| handler.name == name)
+            .map(|handler| &handler.stats)
+    }
+}
+
+/// Handlers to run together until shutdown; see [`Client::service`].
+///
+/// ```no_run
+/// # async fn run(client: polyn::Client, on_widget: &dyn polyn::Handler) -> Result<(), polyn::Error> {
+/// let service = client
+///     .service(&[on_widget])
+///     .shutdown_deadline(std::time::Duration::from_secs(20));
+/// let monitor = service.monitor();
+/// tokio::spawn(async move {
+///     monitor.ready().await;
+///     println!("ready: {:?}", monitor.health());
+/// });
+/// let stats = service.run(async { tokio::signal::ctrl_c().await.ok(); }).await?;
+/// println!("{:?}", stats.of("widgets.created.v1"));
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct Service<'h, S: Clone + Send + Sync + 'static> {
+    client: Client,
+    state: S,
+    handlers: Vec<&'h dyn Handler<S>>,
+    monitors: Arc<[Monitor]>,
+    shutdown_deadline: Option<Duration>,
+    missing_grace: Duration,
+}
+
+impl<S: Clone + Send + Sync + 'static> std::fmt::Debug for Service<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("handlers", &self.monitors)
+            .field("shutdown_deadline", &self.shutdown_deadline)
+            .field("missing_grace", &self.missing_grace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
+    /// After shutdown begins, wait at most this long for the handlers in
+    /// flight; those still running are then abandoned and reported, their
+    /// messages naked for redelivery at once (requests are answered with
+    /// error 503). Default: wait for them.
+    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.shutdown_deadline = Some(deadline);
+        self
+    }
+
+    /// How long a handler's consumer or stream may be missing while
+    /// running before the service ends with that error (default 30 s).
+    /// The health shows it at once.
+    pub fn missing_grace(mut self, grace: Duration) -> Self {
+        self.missing_grace = grace;
+        self
+    }
+
+    /// The live view of every handler: readiness, health and counters.
+    pub fn monitor(&self) -> ServiceMonitor {
+        ServiceMonitor {
+            handlers: self.monitors.clone(),
         }
     }
 
-    /// Sets the source.
-    pub fn source(mut self, source: impl Into<String>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// Sets the stream.
-    pub fn stream(mut self, stream: impl Into<String>) -> Self {
-        self.stream = Some(stream.into());
-        self
-    }
-
-    /// Sets the durable consumer name.
-    pub fn consumer(mut self, consumer: impl Into<String>) -> Self {
-        self.consumer = Some(consumer.into());
-        self
-    }
-
-    /// Sets the concurrency.
-    pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = Some(concurrency);
-        self
-    }
-
-    /// Sets the batch size.
-    pub fn batch(mut self, batch: usize) -> Self {
-        self.batch = Some(batch);
-        self
-    }
-
-    /// Receives on core NATS, optionally in a queue group.
-    pub fn core(mut self, queue_group: Option<String>) -> Self {
-        self.core = true;
-        self.queue_group = queue_group;
-        self
+    /// Binds every handler (a binding error, such as a missing stream or
+    /// consumer, is returned before anything runs), runs them until
+    /// `shutdown` completes, then shuts each down gracefully (see
+    /// [`Consumer::run`](crate::Consumer::run)) and returns what each did.
+    ///
+    /// If a handler ends with an error while running (its consumer was
+    /// deleted and did not come back within the grace period), the others
+    /// are shut down and that error is returned.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<ServeStats, Error> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut bound = Vec::with_capacity(self.handlers.len());
+        for (handler, monitor) in self.handlers.iter().zip(self.monitors.iter()) {
+            let binder = Binder {
+                client: self.client.clone(),
+                spec: handler.spec(),
+                state: self.state.clone(),
+                monitor: monitor.clone(),
+                stop: stop_rx.clone(),
+                shutdown_deadline: self.shutdown_deadline,
+                missing_grace: self.missing_grace,
+            };
+            match handler.bind(binder).await {
+                Ok(handler) => bound.push(handler),
+                Err(error) => {
+                    for monitor in self.monitors.iter() {
+                        monitor.set_error(&error);
+                        monitor.set_finished();
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        let mut runs = JoinSet::new();
+        for (index, handler) in bound.into_iter().enumerate() {
+            let run = handler.run;
+            runs.spawn(async move { (index, run.await) });
+        }
+        let mut results: Vec<Option<ConsumerStats>> = vec![None; self.monitors.len()];
+        let mut failure = None;
+        let mut shutdown = std::pin::pin!(shutdown);
+        tokio::select! {
+            () = &mut shutdown => {}
+            Some(done) = runs.join_next() => record(done, &mut results, &mut failure),
+        }
+        let _ = stop_tx.send(true);
+        while let Some(done) = runs.join_next().await {
+            record(done, &mut results, &mut failure);
+        }
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let handlers = self
+            .monitors
+            .iter()
+            .zip(results)
+            .map(|(monitor, stats)| HandlerStats {
+                name: monitor.name().to_owned(),
+                stats: stats.unwrap_or_else(|| monitor.stats()),
+            })
+            .collect();
+        Ok(ServeStats { handlers })
     }
 }
 
-/// An event handler that [`Client::serve`] can run: what it listens to, and
-/// what it does with a validated event.
-///
-/// `S` is shared application state, cloned into each call.
-///
-/// ```
-/// use polyn::{BoxFuture, Context, Event, Handler, HandlerSpec, Outcome};
-/// use std::sync::Arc;
-///
-/// #[derive(Clone, Copy)]
-/// struct LogWidgets;
-///
-/// impl Handler for LogWidgets {
-///     fn spec(&self) -> HandlerSpec {
-///         HandlerSpec::new("widgets.created.v1")
-///     }
-///     fn call(&self, event: Event, _ctx: Context, _state: ()) -> BoxFuture<'static, Result<Outcome, String>> {
-///         Box::pin(async move {
-///             println!("widget {}", event.data()["id"]);
-///             Ok(Outcome::Ack)
-///         })
-///     }
-///     fn shared(&self) -> Arc<dyn Handler> {
-///         Arc::new(*self)
-///     }
-/// }
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a Polyn handler",
-    note = "annotate an `async fn` taking a `polyn::Event<T>` with `#[polyn::handler]`, or implement `polyn::Handler`"
-)]
-pub trait Handler<S = ()>: Send + Sync + 'static {
-    /// Where and how the handler receives events.
-    fn spec(&self) -> HandlerSpec;
-
-    /// Handles one validated event.
-    fn call(
-        &self,
-        event: Event<Value>,
-        context: Context,
-        state: S,
-    ) -> BoxFuture<'static, Result<Outcome, String>>;
-
-    /// An owned, shareable copy of the handler.
-    fn shared(&self) -> Arc<dyn Handler<S>>;
+fn record(
+    done: Result<(usize, Result<ConsumerStats, Error>), tokio::task::JoinError>,
+    results: &mut [Option<ConsumerStats>],
+    failure: &mut Option<Error>,
+) {
+    match done {
+        Ok((index, Ok(stats))) => {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(stats);
+            }
+        }
+        Ok((_, Err(error))) => {
+            failure.get_or_insert(error);
+        }
+        Err(join) => {
+            failure.get_or_insert(Error::nats("running a handler", join));
+        }
+    }
 }
 
 impl Client {
+    /// Handlers to run together, with options and a live monitor; see
+    /// [`Service`]. [`Client::serve`] is the short form.
+    pub fn service<'h>(&self, handlers: &[&'h dyn Handler]) -> Service<'h, ()> {
+        self.service_with((), handlers)
+    }
+
+    /// [`Client::service`] with shared application state, cloned into
+    /// every call.
+    pub fn service_with<'h, S: Clone + Send + Sync + 'static>(
+        &self,
+        state: S,
+        handlers: &[&'h dyn Handler<S>],
+    ) -> Service<'h, S> {
+        let monitors = handlers
+            .iter()
+            .map(|handler| {
+                let spec = handler.spec();
+                Monitor::new(&spec.name, spec.kind)
+            })
+            .collect();
+        Service {
+            client: self.clone(),
+            state,
+            handlers: handlers.to_vec(),
+            monitors,
+            shutdown_deadline: None,
+            missing_grace: DEFAULT_MISSING_GRACE,
+        }
+    }
+
     /// Runs every handler until `shutdown` completes, then shuts each down
-    /// gracefully (see [`Consumer::run`](crate::Consumer::run)).
-    ///
-    /// Binding errors (a missing stream or consumer) are returned before
-    /// anything runs.
+    /// gracefully, and returns what each did (see [`Service::run`]).
     ///
     /// ```no_run
     /// # async fn run(client: polyn::Client, on_widget: &dyn polyn::Handler) -> Result<(), polyn::Error> {
-    /// client.serve(&[on_widget], async { tokio::signal::ctrl_c().await.ok(); }).await?;
+    /// let stats = client.serve(&[on_widget], async { tokio::signal::ctrl_c().await.ok(); }).await?;
     /// # Ok(()) }
     /// ```
     pub async fn serve(
         &self,
         handlers: &[&dyn Handler],
         shutdown: impl Future<Output = ()> + Send,
-    ) -> Result<(), Error> {
-        self.serve_with((), handlers, shutdown).await
+    ) -> Result<ServeStats, Error> {
+        self.service(handlers).run(shutdown).await
     }
 
     /// [`Client::serve`] with shared application state.
@@ -161,90 +237,7 @@ impl Client {
         state: S,
         handlers: &[&dyn Handler<S>],
         shutdown: impl Future<Output = ()> + Send,
-    ) -> Result<(), Error> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let mut runs = JoinSet::new();
-        for handler in handlers {
-            let handler = handler.shared();
-            let spec = handler.spec();
-            let state = state.clone();
-            let mut stop = stop_rx.clone();
-            let stopped = async move {
-                let _ = stop.wait_for(|stop| *stop).await;
-            };
-            if spec.core {
-                let mut subscriber = self
-                    .subscribe_json(&spec.name, spec.queue_group.as_deref())
-                    .await?;
-                runs.spawn(async move {
-                    let mut stopped = std::pin::pin!(stopped);
-                    loop {
-                        let received = tokio::select! {
-                            () = &mut stopped => return Ok(()),
-                            next = subscriber.next() => next,
-                        };
-                        match received {
-                            None => return Ok(()),
-                            Some(Err(_)) => {} // logged by the subscriber
-                            Some(Ok(received)) => {
-                                let context = noop_context(&received);
-                                let result = handler
-                                    .call(received.into_event(), context, state.clone())
-                                    .await;
-                                if let Err(err) = result {
-                                    tracing::warn!(name = %spec.name, error = %err, "handler failed");
-                                }
-                            }
-                        }
-                    }
-                });
-            } else {
-                let mut builder = self.consumer_json(&spec.name);
-                if let Some(source) = &spec.source {
-                    builder = builder.source(source.clone());
-                }
-                if let Some(stream) = &spec.stream {
-                    builder = builder.stream(stream.clone());
-                }
-                if let Some(consumer) = &spec.consumer {
-                    builder = builder.consumer_name(consumer.clone());
-                }
-                if let Some(concurrency) = spec.concurrency {
-                    builder = builder.concurrency(concurrency);
-                }
-                if let Some(batch) = spec.batch {
-                    builder = builder.batch(batch);
-                }
-                let consumer = builder.bind().await?;
-                runs.spawn(async move {
-                    consumer
-                        .run(
-                            move |event, context| handler.call(event, context, state.clone()),
-                            stopped,
-                        )
-                        .await
-                        .map(|_| ())
-                });
-            }
-        }
-        let mut shutdown = std::pin::pin!(shutdown);
-        let mut result = Ok(());
-        tokio::select! {
-            () = &mut shutdown => {}
-            Some(done) = runs.join_next() => {
-                result = flatten(done);
-            }
-        }
-        let _ = stop_tx.send(true);
-        while let Some(done) = runs.join_next().await {
-            if result.is_ok() {
-                result = flatten(done);
-            }
-        }
-        result
+    ) -> Result<ServeStats, Error> {
+        self.service_with(state, handlers).run(shutdown).await
     }
-}
-
-fn flatten(done: Result<Result<(), Error>, tokio::task::JoinError>) -> Result<(), Error> {
-    done.map_err(|err| Error::nats("running a handler", err))?
 }

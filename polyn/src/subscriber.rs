@@ -88,16 +88,7 @@ impl Client {
         queue_group: Option<&str>,
         typed: bool,
     ) -> Result<Subscriber<T>, Error> {
-        let has_identity = self
-            .schemas()
-            .snapshot()
-            .get(name)
-            .is_some_and(|schema| schema.identity().is_some());
-        let subject = crate::naming::stream_subject(name, has_identity);
-        let subscription = self
-            .transport()
-            .subscribe(subject, queue_group.map(str::to_owned))
-            .await?;
+        let subscription = self.subscription(name, queue_group).await?;
         Ok(Subscriber {
             client: self.clone(),
             name: name.to_owned(),
@@ -105,5 +96,22 @@ impl Client {
             typed,
             _type: PhantomData,
         })
+    }
+
+    /// A core subscription to the subject of the message `name`.
+    pub(crate) async fn subscription(
+        &self,
+        name: &str,
+        queue_group: Option<&str>,
+    ) -> Result<Box<dyn Subscription>, Error> {
+        let has_identity = self
+            .schemas()
+            .snapshot()
+            .get(name)
+            .is_some_and(|schema| schema.identity().is_some());
+        let subject = crate::naming::stream_subject(name, has_identity);
+        self.transport()
+            .subscribe(subject, queue_group.map(str::to_owned))
+            .await
     }
 }

@@ -69,6 +69,19 @@ pub(crate) trait PullConsumer: Send + Sync {
     fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>>;
     /// How long the server waits for an acknowledgement before redelivering.
     fn ack_wait(&self) -> Duration;
+    /// The subjects the consumer delivers: its filter subjects, or its
+    /// stream's subjects when it has none.
+    fn filter_subjects(&self) -> &[String];
+    /// Whether the consumer and its stream still exist.
+    fn presence(&self) -> BoxFuture<'_, Result<Presence, Error>>;
+}
+
+/// Whether a bound consumer is still there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Presence {
+    Present,
+    ConsumerMissing,
+    StreamMissing,
 }
 
 /// What a [`PullSession`] yields.

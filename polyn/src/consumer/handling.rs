@@ -3,19 +3,20 @@
 //! decided.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tracing::Instrument;
 
-use super::{Context, InvalidMessage, Shared};
+use super::{Context, Counters, Shared};
+use crate::guard::{error_chain, guarded};
+use crate::invalid_message::report;
 use crate::transport::{AckKind, Acker, Delivery};
-use crate::{Error, Event, IntoOutcome, Outcome};
+use crate::{Error, Event, IntoOutcome, InvalidMessage, Outcome};
 
 /// Handles one message, holding its slot: on the consumer's task when the
 /// handler finishes at its first poll (no task to schedule), otherwise the
@@ -42,9 +43,19 @@ pub(super) fn spawn_handler<T, H, F, R>(
         messaging.nats.stream_sequence = delivery.stream_sequence,
         messaging.nats.delivered = delivery.delivered,
     );
+    shared
+        .monitor
+        .counters()
+        .in_flight
+        .fetch_add(1, Ordering::Relaxed);
     let mut task = Box::pin(
         async move {
-            process(shared, delivery).await;
+            process(&shared, delivery).await;
+            shared
+                .monitor
+                .counters()
+                .in_flight
+                .fetch_sub(1, Ordering::Relaxed);
             drop(permit);
         }
         .instrument(span),
@@ -59,7 +70,7 @@ fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {
     base.saturating_mul(2u32.saturating_pow(exponent)).min(max)
 }
 
-async fn process<T, H, F, R>(shared: Arc<Shared<T, H>>, delivery: Delivery)
+async fn process<T, H, F, R>(shared: &Shared<T, H>, delivery: Delivery)
 where
     T: DeserializeOwned + Send + 'static,
     H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,
@@ -72,95 +83,135 @@ where
         stream_sequence,
         acker,
     } = delivery;
+    let counters = shared.monitor.counters();
     let expected = shared.typed.then_some(shared.name.as_str());
     let event = match shared.client.decode_typed::<T>(&message.payload, expected) {
         Ok(event) => event,
         Err(error) => {
-            // Valid on the wire but not for this Rust type: keep it for a fixed build.
-            let kind = if matches!(error, Error::DataType { .. }) {
-                AckKind::Nak(Some(shared.backoff.1))
-            } else {
-                AckKind::Term
-            };
+            // Invalid, of another type, or not fitting `T`: redelivering
+            // it cannot help, so it is terminated and reported once.
+            let kind = AckKind::Term;
             tracing::error!(name = %shared.name, subject = %message.subject, stream_sequence,
-                error = %error, action = ?kind, "rejected an invalid message");
+                error = %error_chain(&error), "terminated an invalid message");
+            Counters::bump(&counters.invalid);
             match acker.ack(kind).await {
-                Ok(()) => shared.counters.count(kind),
-                Err(err) => tracing::warn!(error = %err, "could not reject a message"),
+                Ok(()) => counters.count(kind),
+                Err(err) => tracing::warn!(error = %err, "could not terminate a message"),
             }
-            if let Some(hook) = &shared.on_invalid {
-                hook(&InvalidMessage {
-                    error,
-                    subject: message.subject,
-                    stream_sequence,
-                    payload: message.payload,
-                });
-            }
+            let invalid = InvalidMessage {
+                error,
+                subject: message.subject,
+                stream_sequence,
+                payload: message.payload,
+            };
+            report(&shared.options, &shared.monitor, &invalid);
             return;
         }
     };
+    let id = event.id().to_owned();
     let context = Context {
-        subject: message.subject,
+        subject: message.subject.clone(),
         headers: message.headers.into(),
         delivered,
         stream_sequence,
-        acker: acker.clone(),
+        reply_to: None,
+        acker: Some(acker.clone()),
     };
-    let id = event.id().to_owned();
-    let handled = std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(event, context)))
-        .map(|future| AssertUnwindSafe(future).catch_unwind());
-    let result = match handled {
-        Ok(future) => with_progress(future, &acker, shared.ack_wait).await,
-        Err(panic) => Err(panic),
-    };
-    let kind = match result {
-        Ok(outcome) => match outcome.into_outcome() {
-            Ok(Outcome::Ack) => AckKind::Ack,
-            Ok(Outcome::Nak { delay }) => AckKind::Nak(delay),
-            Ok(Outcome::Term) => AckKind::Term,
-            Err(error) => {
-                let delay = backoff_for(delivered, shared.backoff);
-                tracing::warn!(name = %shared.name, id, delivered, error, ?delay,
-                    "handler failed; the message will be redelivered");
-                AckKind::Nak(Some(delay))
+    let handled = guarded(|| (shared.handler)(event, context));
+    let progress = shared.options.keep_alive.then_some(shared.ack_wait);
+    let failure = match with_progress(handled, &acker, progress, &shared.abandon).await {
+        Some(Ok(outcome)) => match outcome.into_outcome() {
+            Ok(outcome) => {
+                let kind = match outcome {
+                    Outcome::Ack => AckKind::Ack,
+                    Outcome::Nak { delay } => AckKind::Nak(delay),
+                    Outcome::Term => AckKind::Term,
+                };
+                settle(&acker, kind, counters, &id).await;
+                return;
+            }
+            Err(source) => {
+                Counters::bump(&counters.failed);
+                Error::Handler {
+                    name: shared.name.clone(),
+                    id: id.clone(),
+                    source,
+                }
             }
         },
-        Err(panic) => {
-            shared.counters.panics.fetch_add(1, Ordering::Relaxed);
-            let text = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic".to_owned());
-            let delay = backoff_for(delivered, shared.backoff);
-            tracing::error!(name = %shared.name, id, delivered, panic = text, ?delay,
-                "handler panicked; the message will be redelivered");
-            AckKind::Nak(Some(delay))
+        Some(Err(message)) => {
+            Counters::bump(&counters.panics);
+            Error::HandlerPanicked {
+                name: shared.name.clone(),
+                id: id.clone(),
+                message,
+            }
+        }
+        None => {
+            Counters::bump(&counters.abandoned);
+            let error = Error::Abandoned {
+                name: shared.name.clone(),
+                id: id.clone(),
+                deadline: shared.shutdown_deadline.unwrap_or_default(),
+            };
+            tracing::error!(name = %shared.name, id, error = %error, "abandoned a handler");
+            settle(&acker, AckKind::Nak(None), counters, &id).await;
+            report_failure(shared, error, message.subject, stream_sequence, message.payload);
+            return;
         }
     };
+    let delay = backoff_for(delivered, shared.options.backoff);
+    tracing::warn!(name = %shared.name, id, delivered, error = %error_chain(&failure), ?delay,
+        "handler failed; the message will be redelivered");
+    settle(&acker, AckKind::Nak(Some(delay)), counters, &id).await;
+    report_failure(shared, failure, message.subject, stream_sequence, message.payload);
+}
+
+fn report_failure<T, H>(
+    shared: &Shared<T, H>,
+    error: Error,
+    subject: String,
+    stream_sequence: u64,
+    payload: bytes::Bytes,
+) {
+    let invalid = InvalidMessage {
+        error,
+        subject,
+        stream_sequence,
+        payload,
+    };
+    report(&shared.options, &shared.monitor, &invalid);
+}
+
+async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: &str) {
     match acker.ack(kind).await {
-        Ok(()) => shared.counters.count(kind),
+        Ok(()) => counters.count(kind),
         Err(err) => tracing::warn!(id, error = %err, "could not acknowledge a message"),
     }
 }
 
 /// Runs a handler, telling the server it is in progress every half
-/// `ack_wait` so a long handler does not cause a redelivery.
+/// `ack_wait` (when keep-alive is on) so a long handler does not cause a
+/// redelivery. `None` when it was abandoned at the shutdown deadline.
 async fn with_progress<O>(
     future: impl Future<Output = O>,
     acker: &Arc<dyn Acker>,
-    ack_wait: Duration,
-) -> O {
+    ack_wait: Option<Duration>,
+    abandon: &watch::Receiver<bool>,
+) -> Option<O> {
     let mut future = std::pin::pin!(future);
     // Most handlers finish at their first poll: no timer for them.
     if let Some(output) = (&mut future).now_or_never() {
-        return output;
+        return Some(output);
     }
-    let period = (ack_wait / 2).max(Duration::from_millis(50));
+    let mut abandon = abandon.clone();
+    let period = ack_wait.map(|ack_wait| (ack_wait / 2).max(Duration::from_millis(50)));
+    let mut tick = period.map(|period| tokio::time::interval_at(tokio::time::Instant::now() + period, period));
     loop {
         tokio::select! {
-            output = &mut future => return output,
-            () = tokio::time::sleep(period) => {
+            output = &mut future => return Some(output),
+            () = crate::guard::signalled(&mut abandon) => return None,
+            _ = async { tick.as_mut()?.tick().await; Some(()) }, if tick.is_some() => {
                 if let Err(err) = acker.ack(AckKind::Progress).await {
                     tracing::warn!(error = %err, "could not signal in-progress");
                 }

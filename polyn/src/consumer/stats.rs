@@ -1,34 +1,57 @@
-//! [`ConsumerStats`]: what a consumer did, counted as it runs.
+//! [`ConsumerStats`]: what a handler did, counted as it runs.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::transport::AckKind;
 
-/// Counts of what a consumer did, returned when it stops.
+/// Counts of what a handler did, returned when it stops and read live
+/// through its [`Monitor`](crate::Monitor).
+///
+/// On core NATS and for request handlers nothing is acknowledged: `acked`
+/// counts messages handled successfully and `termed` those rejected as
+/// invalid.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerStats {
-    /// Messages acknowledged.
+    /// Messages acknowledged (handled).
     pub acked: u64,
     /// Messages naked (handler error, panic, explicit nak, or shutdown).
     pub naked: u64,
     /// Messages terminated (invalid, or the handler said so).
     pub termed: u64,
-    /// Handler panics caught.
+    /// Messages rejected as invalid: undecodable, invalid by their schema,
+    /// of another type, or not fitting the Rust type.
+    pub invalid: u64,
+    /// Handler errors returned.
+    pub failed: u64,
+    /// Panics caught, in handlers and in `on_invalid` hooks.
     pub panics: u64,
+    /// Handlers abandoned at the shutdown deadline (their messages naked).
+    pub abandoned: u64,
+    /// Replies sent by a request handler.
+    pub replied: u64,
+    /// Error replies sent by a request handler (invalid request, invalid
+    /// reply, handler error, panic).
+    pub error_replies: u64,
 }
 
 #[derive(Default)]
-pub(super) struct Counters {
-    pub(super) acked: AtomicU64,
-    pub(super) naked: AtomicU64,
-    pub(super) termed: AtomicU64,
-    pub(super) panics: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) acked: AtomicU64,
+    pub(crate) naked: AtomicU64,
+    pub(crate) termed: AtomicU64,
+    pub(crate) invalid: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) panics: AtomicU64,
+    pub(crate) abandoned: AtomicU64,
+    pub(crate) replied: AtomicU64,
+    pub(crate) error_replies: AtomicU64,
+    pub(crate) in_flight: AtomicUsize,
 }
 
 impl Counters {
     /// Counts a message settled with `kind`; in-progress settles nothing.
-    pub(super) fn count(&self, kind: AckKind) {
+    pub(crate) fn count(&self, kind: AckKind) {
         let counter = match kind {
             AckKind::Ack => &self.acked,
             AckKind::Nak(_) => &self.naked,
@@ -38,12 +61,23 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(super) fn snapshot(&self) -> ConsumerStats {
+    /// Adds one to `counter`.
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> ConsumerStats {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         ConsumerStats {
-            acked: self.acked.load(Ordering::Relaxed),
-            naked: self.naked.load(Ordering::Relaxed),
-            termed: self.termed.load(Ordering::Relaxed),
-            panics: self.panics.load(Ordering::Relaxed),
+            acked: load(&self.acked),
+            naked: load(&self.naked),
+            termed: load(&self.termed),
+            invalid: load(&self.invalid),
+            failed: load(&self.failed),
+            panics: load(&self.panics),
+            abandoned: load(&self.abandoned),
+            replied: load(&self.replied),
+            error_replies: load(&self.error_replies),
         }
     }
 }

@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 use super::world::{InFlight, SettlementKind, Shared, Stored, StreamState, Sub};
 use crate::transport::{
-    AckKind, Acker, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, PullConsumer, PullEvent,
-    PullLedger, PullSession, Subscription, Transport,
+    AckKind, Acker, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, Presence, PullConsumer,
+    PullEvent, PullLedger, PullSession, Subscription, Transport,
 };
 use crate::{Error, PublishAck};
 
@@ -181,6 +181,7 @@ impl Transport for SandboxTransport {
                 shared: self.shared.clone(),
                 index,
                 ack_wait: world.consumers[index].ack_wait,
+                filters: vec![world.consumers[index].filter.clone()],
             }) as Box<dyn PullConsumer>),
             None => Err(Error::ConsumerNotFound {
                 name: consumer,
@@ -211,6 +212,7 @@ struct SandboxConsumer {
     shared: Arc<Shared>,
     index: usize,
     ack_wait: Duration,
+    filters: Vec<String>,
 }
 
 impl PullConsumer for SandboxConsumer {
@@ -225,6 +227,15 @@ impl PullConsumer for SandboxConsumer {
 
     fn ack_wait(&self) -> Duration {
         self.ack_wait
+    }
+
+    fn filter_subjects(&self) -> &[String] {
+        &self.filters
+    }
+
+    fn presence(&self) -> BoxFuture<'_, Result<Presence, Error>> {
+        // Sandbox consumers live as long as the sandbox.
+        async { Ok(Presence::Present) }.boxed()
     }
 }
 

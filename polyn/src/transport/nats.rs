@@ -219,6 +219,23 @@ impl Transport for NatsTransport {
                     "it is a push consumer; Polyn consumers bind to pull consumers",
                 ));
             }
+            let mut filters = if info.config.filter_subjects.is_empty() {
+                vec![info.config.filter_subject.clone()]
+            } else {
+                info.config.filter_subjects.clone()
+            };
+            filters.retain(|filter| !filter.is_empty());
+            if filters.is_empty() {
+                filters = self
+                    .jetstream
+                    .get_stream(&stream)
+                    .await
+                    .map_err(|err| Error::nats(format!("reading stream `{stream}`"), err))?
+                    .cached_info()
+                    .config
+                    .subjects
+                    .clone();
+            }
             let pull: jetstream::consumer::PullConsumer = handle
                 .get_consumer(&consumer)
                 .await
@@ -226,8 +243,10 @@ impl Transport for NatsTransport {
             Ok(Box::new(pull::NatsPullConsumer::new(
                 self.jetstream.clone(),
                 pull,
+                stream,
                 consumer,
                 info.config.ack_wait,
+                filters,
             )) as Box<dyn PullConsumer>)
         }
         .boxed()

@@ -17,7 +17,8 @@ use tokio::time::{Instant, Sleep};
 
 use crate::Error;
 use crate::transport::{
-    AckKind, Acker, BoxFuture, Delivery, PullConsumer, PullEvent, PullLedger, PullSession,
+    AckKind, Acker, BoxFuture, Delivery, Presence, PullConsumer, PullEvent, PullLedger,
+    PullSession,
 };
 
 /// How long one pull request waits for messages before the server ends it.
@@ -30,22 +31,28 @@ const LOST_AFTER: Duration = Duration::from_secs(2);
 pub(crate) struct NatsPullConsumer {
     jetstream: jetstream::Context,
     pull: jetstream::consumer::PullConsumer,
+    stream: String,
     consumer: String,
     ack_wait: Duration,
+    filters: Vec<String>,
 }
 
 impl NatsPullConsumer {
     pub(crate) fn new(
         jetstream: jetstream::Context,
         pull: jetstream::consumer::PullConsumer,
+        stream: String,
         consumer: String,
         ack_wait: Duration,
+        filters: Vec<String>,
     ) -> Self {
         NatsPullConsumer {
             jetstream,
             pull,
+            stream,
             consumer,
             ack_wait,
+            filters,
         }
     }
 }
@@ -74,6 +81,47 @@ impl PullConsumer for NatsPullConsumer {
 
     fn ack_wait(&self) -> Duration {
         self.ack_wait
+    }
+
+    fn filter_subjects(&self) -> &[String] {
+        &self.filters
+    }
+
+    fn presence(&self) -> BoxFuture<'_, Result<Presence, Error>> {
+        async move {
+            use jetstream::context::ConsumerInfoErrorKind as Kind;
+            let handle = match self.jetstream.get_stream_no_info(&self.stream).await {
+                Ok(handle) => handle,
+                Err(err) => {
+                    return Err(Error::nats(format!("opening stream `{}`", self.stream), err));
+                }
+            };
+            match handle.consumer_info(&self.consumer).await {
+                Ok(_) => Ok(Presence::Present),
+                Err(err) => match err.kind() {
+                    Kind::StreamNotFound => Ok(Presence::StreamMissing),
+                    Kind::NotFound => Ok(Presence::ConsumerMissing),
+                    Kind::JetStream(js)
+                        if js.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+                    {
+                        Ok(Presence::StreamMissing)
+                    }
+                    Kind::JetStream(js)
+                        if js.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND =>
+                    {
+                        Ok(Presence::ConsumerMissing)
+                    }
+                    _ => Err(Error::nats(
+                        format!(
+                            "checking consumer `{}` in stream `{}`",
+                            self.consumer, self.stream
+                        ),
+                        err,
+                    )),
+                },
+            }
+        }
+        .boxed()
     }
 }
 
@@ -162,6 +210,14 @@ impl PullSession for NatsPullSession {
                                     "Batch Completed" | "Message Size Exceeds MaxBytes"
                                 ));
                         let problem = (!expected).then(|| {
+                            let description = match description.as_str() {
+                                "" if status == StatusCode::NO_RESPONDERS => {
+                                    "no responders: the consumer or its stream may have been \
+                                     deleted"
+                                }
+                                "" => "no description",
+                                other => other,
+                            };
                             format!(
                                 "consumer `{}` ended a pull: {status} {description}",
                                 self.consumer

@@ -1,0 +1,200 @@
+//! [`HandlerOptions`]: how a handler runs, the one set of settings shared by
+//! [`ConsumerBuilder`](crate::ConsumerBuilder), [`HandlerSpec`](crate::HandlerSpec)
+//! and `#[polyn::handler(...)]`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::InvalidMessage;
+
+/// Default number of messages handled at once per handler.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// The most messages a handler handles at once; larger settings are capped.
+pub const MAX_CONCURRENCY: usize = 1 << 20;
+
+/// A hook called with every message rejected as invalid.
+pub(crate) type InvalidHook = Arc<dyn Fn(&InvalidMessage) + Send + Sync>;
+
+/// How a handler runs: the same settings whether it is a
+/// [`Consumer`](crate::Consumer), a handler given to
+/// [`Client::serve`](crate::Client::serve) or a `#[polyn::handler]`.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = polyn::HandlerOptions::new()
+///     .concurrency(8)
+///     .backoff(Duration::from_millis(200), Duration::from_secs(30))
+///     .on_invalid(|invalid| eprintln!("rejected #{}: {}", invalid.stream_sequence, invalid.error));
+/// assert_eq!(options.concurrency_limit(), 8);
+/// assert_eq!(options.backoff_range(), (Duration::from_millis(200), Duration::from_secs(30)));
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct HandlerOptions {
+    pub(crate) concurrency: usize,
+    pub(crate) batch: Option<usize>,
+    pub(crate) backoff: (Duration, Duration),
+    pub(crate) on_invalid: Option<InvalidHook>,
+    pub(crate) keep_alive: bool,
+    pub(crate) allow_other_types: bool,
+}
+
+impl Default for HandlerOptions {
+    fn default() -> Self {
+        HandlerOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            batch: None,
+            backoff: (Duration::from_secs(1), Duration::from_secs(60)),
+            on_invalid: None,
+            keep_alive: true,
+            allow_other_types: false,
+        }
+    }
+}
+
+impl HandlerOptions {
+    /// The defaults: [`DEFAULT_CONCURRENCY`], batches of the concurrency,
+    /// backoff 1 s to 60 s, keep-alive on, other message types on the
+    /// consumer's filter rejected at bind time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// At most this many messages are handled at once (default
+    /// [`DEFAULT_CONCURRENCY`]). Memory stays bounded by this plus the batch
+    /// size, whatever the backlog. Between 1 and [`MAX_CONCURRENCY`].
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
+    /// How many messages one pull asks for (default: the concurrency).
+    pub fn batch(mut self, batch: usize) -> Self {
+        self.batch = Some(batch.max(1));
+        self
+    }
+
+    /// Redelivery delay after a handler error or panic: `base` doubled per
+    /// delivery, at most `max` (default 1 s to 60 s).
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff = (base, max.max(base));
+        self
+    }
+
+    /// Called for every message rejected because it is invalid, is of
+    /// another type or does not fit the handler's Rust type (after it is
+    /// terminated and logged). A panic in the hook is caught and logged.
+    pub fn on_invalid(mut self, hook: impl Fn(&InvalidMessage) + Send + Sync + 'static) -> Self {
+        self.on_invalid = Some(Arc::new(hook));
+        self
+    }
+
+    /// Whether a handler that runs longer than half the consumer's
+    /// `ack_wait` tells the server it is still working, every half
+    /// `ack_wait`, so the message is not redelivered meanwhile (default
+    /// on).
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// Binds even when the durable consumer's filter captures other message
+    /// types than the handler's, with a warning; they are terminated and
+    /// reported to `on_invalid` when they arrive. By default such a filter
+    /// is an error at bind time.
+    pub fn allow_other_types(mut self) -> Self {
+        self.allow_other_types = true;
+        self
+    }
+
+    /// The concurrency set.
+    pub fn concurrency_limit(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The batch size set, if any (default: the concurrency).
+    pub fn batch_size(&self) -> Option<usize> {
+        self.batch
+    }
+
+    /// The backoff range, `(base, max)`.
+    pub fn backoff_range(&self) -> (Duration, Duration) {
+        self.backoff
+    }
+
+    /// Whether an `on_invalid` hook is set.
+    pub fn has_on_invalid(&self) -> bool {
+        self.on_invalid.is_some()
+    }
+
+    /// Whether keep-alive is on.
+    pub fn keeps_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// Whether other message types on the filter are allowed.
+    pub fn allows_other_types(&self) -> bool {
+        self.allow_other_types
+    }
+}
+
+impl std::fmt::Debug for HandlerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerOptions")
+            .field("concurrency", &self.concurrency)
+            .field("batch", &self.batch)
+            .field("backoff", &self.backoff)
+            .field("on_invalid", &self.on_invalid.is_some())
+            .field("keep_alive", &self.keep_alive)
+            .field("allow_other_types", &self.allow_other_types)
+            .finish()
+    }
+}
+
+/// Options are equal when their settings are, and their `on_invalid`
+/// hooks are the same hook (or both absent).
+impl PartialEq for HandlerOptions {
+    fn eq(&self, other: &Self) -> bool {
+        let same_hook = match (&self.on_invalid, &other.on_invalid) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_hook
+            && self.concurrency == other.concurrency
+            && self.batch == other.batch
+            && self.backoff == other.backoff
+            && self.keep_alive == other.keep_alive
+            && self.allow_other_types == other.allow_other_types
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_clamped_to_what_makes_sense() {
+        let options = HandlerOptions::new()
+            .concurrency(0)
+            .batch(0)
+            .backoff(Duration::from_secs(5), Duration::from_secs(1));
+        assert_eq!(options.concurrency_limit(), 1);
+        assert_eq!(options.batch_size(), Some(1));
+        assert_eq!(options.backoff_range(), (Duration::from_secs(5), Duration::from_secs(5)));
+        assert_eq!(
+            HandlerOptions::new().concurrency(usize::MAX).concurrency_limit(),
+            MAX_CONCURRENCY
+        );
+    }
+
+    #[test]
+    fn hooks_compare_by_identity() {
+        let hooked = HandlerOptions::new().on_invalid(|_| {});
+        assert_eq!(hooked, hooked.clone());
+        assert_ne!(hooked, HandlerOptions::new().on_invalid(|_| {}));
+        assert_ne!(hooked, HandlerOptions::new());
+        assert_eq!(HandlerOptions::new(), HandlerOptions::default());
+    }
+}
