@@ -124,7 +124,7 @@ mod tests {
         let misfit = from_data::<Order>(json!({"count": 2.5, "price": 1, "items": []}))
             .expect_err("fraction");
         assert_eq!(misfit.path, "count");
-        let misfit = from_data::<Item>(json!([1])).expect_err("not an object");
+        let misfit = from_data::<Item>(json!("text")).expect_err("not an object");
         assert_eq!(misfit.path, ".");
     }
 
