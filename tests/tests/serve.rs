@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use polyn::{
-    Binder, BoxFuture, Bound, Context, Error, Event, Handler, HandlerSpec, Missing, Outcome,
+    Binder, Bound, BoxFuture, Context, Error, Event, Handler, HandlerSpec, Missing, Outcome,
     PublishOptions,
 };
 use polyn_tests::events::{MoneyAmountV1, WidgetsCreatedV1};
@@ -88,7 +88,10 @@ async fn serve_runs_pull_and_core_handlers_and_a_core_panic_leaves_it_running() 
     let client = env.client().await;
     let state = State::default();
     for n in 0..5 {
-        client.publish(widget(&format!("w{n}"))).await.expect("publish");
+        client
+            .publish(widget(&format!("w{n}")))
+            .await
+            .expect("publish");
     }
     let service = client.service_with(state.clone(), &[&OnWidget, &OnAmount]);
     let monitor = service.monitor();
@@ -119,7 +122,11 @@ async fn serve_runs_pull_and_core_handlers_and_a_core_panic_leaves_it_running() 
         .expect("task")
         .expect("serve");
     assert_eq!(state.widgets.get(), 5);
-    assert_eq!(state.amounts.get(), 3, "the panic cost one message, not the handler");
+    assert_eq!(
+        state.amounts.get(),
+        3,
+        "the panic cost one message, not the handler"
+    );
     let widgets = stats.of("widgets.created.v1").expect("widget stats");
     assert_eq!(widgets.acked, 5);
     let amounts = stats.of("money.amount.v1").expect("amount stats");
@@ -195,7 +202,11 @@ async fn the_shutdown_deadline_abandons_a_hung_handler_and_gives_its_message_bac
         .expect("the deadline ends the shutdown")
         .expect("serve");
     let stats = stats.of("widgets.created.v1").expect("stats");
-    assert_eq!((stats.abandoned, stats.naked, stats.acked), (1, 1, 0), "{stats:?}");
+    assert_eq!(
+        (stats.abandoned, stats.naked, stats.acked),
+        (1, 1, 0),
+        "{stats:?}"
+    );
 
     // Given back at once: the next run gets it again.
     let redelivered = Watched::new(Vec::new());
