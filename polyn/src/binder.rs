@@ -137,12 +137,8 @@ impl<S: Clone + Send + Sync + 'static> Binder<S> {
         self.expect_kind(HandlerKind::Core, "core")?;
         let subscription = self.subscribe().await?;
         let stopped = self.stopped();
-        let run = crate::core_runner::run_core(
-            self.runner(subscription),
-            handler,
-            self.state,
-            stopped,
-        );
+        let run =
+            crate::core_runner::run_core(self.runner(subscription), handler, self.state, stopped);
         Ok(Bound { run: Box::pin(run) })
     }
 
@@ -182,7 +178,10 @@ impl<S: Clone + Send + Sync + 'static> Binder<S> {
         Ok(subscription)
     }
 
-    fn runner(&self, subscription: Box<dyn crate::transport::Subscription>) -> crate::core_runner::Runner {
+    fn runner(
+        &self,
+        subscription: Box<dyn crate::transport::Subscription>,
+    ) -> crate::core_runner::Runner {
         crate::core_runner::Runner {
             client: self.client.clone(),
             name: self.spec.name.clone(),

@@ -227,7 +227,11 @@ impl Client {
                 });
             }
         }
-        event.into_typed()
+        match event.into_typed_fast() {
+            Some(event) => Ok(event),
+            // Does not fit: decode again for the error, naming the field.
+            None => self.decode(payload)?.into_typed(),
+        }
     }
 
     /// Publishes an event and waits for the server to store it.

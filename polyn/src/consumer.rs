@@ -26,7 +26,7 @@ use slots::{release, take_one, take_slots, try_take_slots};
 use crate::monitor::Missing;
 use crate::transport::{AckKind, Presence, PullConsumer, PullEvent};
 use crate::{
-    Client, Error, Event, EventType, HandlerKind, HandlerOptions, InvalidMessage, IntoOutcome,
+    Client, Error, Event, EventType, HandlerKind, HandlerOptions, IntoOutcome, InvalidMessage,
     Monitor,
 };
 
@@ -39,7 +39,6 @@ pub const DEFAULT_MISSING_GRACE: Duration = Duration::from_secs(30);
 pub struct ConsumerBuilder<T> {
     client: Client,
     name: String,
-    typed: bool,
     source: Option<String>,
     stream: Option<String>,
     consumer: Option<String>,
@@ -193,10 +192,9 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             .bind(stream.clone(), consumer.clone())
             .await?;
         let filters = pull.filter_subjects();
-        if self.typed
-            && !filters
-                .iter()
-                .all(|filter| crate::naming::filter_holds_only(&self.name, filter))
+        if !filters
+            .iter()
+            .all(|filter| crate::naming::filter_holds_only(&self.name, filter))
         {
             let error = Error::FilterTooWide {
                 name: self.name.clone(),
@@ -216,7 +214,6 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
         Ok(Consumer {
             client: self.client,
             name: self.name,
-            typed: self.typed,
             stream,
             consumer,
             options: self.options,
@@ -251,7 +248,6 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
 pub struct Consumer<T> {
     client: Client,
     name: String,
-    typed: bool,
     stream: String,
     consumer: String,
     options: HandlerOptions,
@@ -276,7 +272,6 @@ impl<T> std::fmt::Debug for Consumer<T> {
 struct Shared<T, H> {
     client: Client,
     name: String,
-    typed: bool,
     handler: H,
     options: HandlerOptions,
     ack_wait: Duration,
@@ -359,7 +354,6 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         let shared = Arc::new(Shared {
             client: self.client.clone(),
             name: self.name.clone(),
-            typed: self.typed,
             handler,
             options: self.options.clone(),
             ack_wait: self.pull.ack_wait(),
@@ -496,9 +490,9 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         // deadline, tell those still running to give up, and wait for that.
         let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
         let drained = slots.acquire_many(all);
-        let left = self
-            .shutdown_deadline
-            .map(|deadline| deadline.saturating_sub(stopped_at.map_or(Duration::ZERO, |at| at.elapsed())));
+        let left = self.shutdown_deadline.map(|deadline| {
+            deadline.saturating_sub(stopped_at.map_or(Duration::ZERO, |at| at.elapsed()))
+        });
         match left {
             None => drop(drained.await),
             Some(left) => {
@@ -597,7 +591,6 @@ impl Client {
         ConsumerBuilder {
             client: self.clone(),
             name: name.to_owned(),
-            typed: true,
             source: None,
             stream: None,
             consumer: None,

@@ -16,8 +16,8 @@ use crate::guard::{error_chain, guarded};
 use crate::invalid_message::report;
 use crate::transport::{Incoming, Outgoing, Subscription};
 use crate::{
-    BoxError, Client, ConsumerStats, Context, Error, Event, EventType, HandlerOptions,
-    IntoOutcome, InvalidMessage, Monitor, PublishOptions,
+    BoxError, Client, ConsumerStats, Context, Error, Event, EventType, HandlerOptions, IntoOutcome,
+    InvalidMessage, Monitor, PublishOptions,
 };
 
 /// The header a NATS service names an error in.
@@ -62,7 +62,9 @@ impl Job {
 
     /// Decodes the message, or reports it as invalid.
     fn decode<T: DeserializeOwned + 'static>(&self, message: &Incoming) -> Result<Event<T>, Error> {
-        let decoded = self.client.decode_typed::<T>(&message.payload, Some(&self.name));
+        let decoded = self
+            .client
+            .decode_typed::<T>(&message.payload, Some(&self.name));
         if let Err(error) = &decoded {
             Counters::bump(&self.counters().invalid);
             Counters::bump(&self.counters().termed);
@@ -73,7 +75,10 @@ impl Job {
     }
 
     /// Runs the handler's future until it ends or is abandoned (`None`).
-    async fn run<O>(&self, future: impl Future<Output = Result<O, String>>) -> Option<Result<O, String>> {
+    async fn run<O>(
+        &self,
+        future: impl Future<Output = Result<O, String>>,
+    ) -> Option<Result<O, String>> {
         let mut abandon = self.abandon.clone();
         tokio::select! {
             output = future => Some(output),
@@ -128,7 +133,9 @@ impl Job {
         };
         match self.client.transport().publish_core(message).await {
             Ok(()) => Counters::bump(&self.counters().error_replies),
-            Err(err) => tracing::warn!(name = %self.name, error = %err, "could not send an error reply"),
+            Err(err) => {
+                tracing::warn!(name = %self.name, error = %err, "could not send an error reply")
+            }
         }
     }
 }
@@ -174,11 +181,17 @@ where
             },
         };
         let counters = monitor.clone();
-        counters.counters().in_flight.fetch_add(1, Ordering::Relaxed);
+        counters
+            .counters()
+            .in_flight
+            .fetch_add(1, Ordering::Relaxed);
         let task = handle(job.clone(), message);
         tokio::spawn(async move {
             task.await;
-            counters.counters().in_flight.fetch_sub(1, Ordering::Relaxed);
+            counters
+                .counters()
+                .in_flight
+                .fetch_sub(1, Ordering::Relaxed);
             drop(permit);
         });
     }

@@ -499,6 +499,23 @@ impl Event<Value> {
             }),
         }
     }
+
+    /// [`Event::into_typed`] without the error: the data moves into `U`
+    /// (no copies), and `None` says it does not fit, for the caller to ask
+    /// `into_typed` why on a fresh copy.
+    pub(crate) fn into_typed_fast<U: DeserializeOwned + 'static>(self) -> Option<Event<U>> {
+        let mut data = Value::Null;
+        let shell = self.map(|d| data = d);
+        let mut slot = Some(data);
+        if let Some(same) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<U>>()
+            && let Some(same) = same.take()
+        {
+            return Some(shell.map(|()| same));
+        }
+        let data = slot.unwrap_or(Value::Null);
+        let typed = crate::typed_data::from_data_fast::<U>(data)?;
+        Some(shell.map(|()| typed))
+    }
 }
 
 impl<T: Serialize> Event<T> {

@@ -74,7 +74,10 @@ mod tests {
         .await;
         assert_eq!(at_poll, Err::<(), _>("at poll 2".to_owned()));
         assert_eq!(guarded(|| async { 7 }).await, Ok(7));
-        assert_eq!(guarded_sync(|| -> u8 { panic!("sync") }), Err("sync".to_owned()));
+        assert_eq!(
+            guarded_sync(|| -> u8 { panic!("sync") }),
+            Err("sync".to_owned())
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::{BoxFuture, Binder, Bound, Error, HandlerOptions, InvalidMessage};
+use crate::{Binder, Bound, BoxFuture, Error, HandlerOptions, InvalidMessage};
 
 /// How a handler receives its events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

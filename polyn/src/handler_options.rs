@@ -182,9 +182,14 @@ mod tests {
             .backoff(Duration::from_secs(5), Duration::from_secs(1));
         assert_eq!(options.concurrency_limit(), 1);
         assert_eq!(options.batch_size(), Some(1));
-        assert_eq!(options.backoff_range(), (Duration::from_secs(5), Duration::from_secs(5)));
         assert_eq!(
-            HandlerOptions::new().concurrency(usize::MAX).concurrency_limit(),
+            options.backoff_range(),
+            (Duration::from_secs(5), Duration::from_secs(5))
+        );
+        assert_eq!(
+            HandlerOptions::new()
+                .concurrency(usize::MAX)
+                .concurrency_limit(),
             MAX_CONCURRENCY
         );
     }

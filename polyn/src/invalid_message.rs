@@ -3,9 +3,9 @@
 
 use bytes::Bytes;
 
+use crate::consumer::Counters;
 use crate::guard::{error_chain, guarded_sync};
 use crate::{Error, HandlerOptions, Monitor};
-use crate::consumer::Counters;
 
 /// A message that was rejected (invalid, of another type, not fitting the
 /// Rust type) or whose handler failed (an error or a panic), as given to

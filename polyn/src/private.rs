@@ -14,7 +14,7 @@ pub use std::time::Duration;
 
 pub use crate::conversion_error::ConversionError;
 pub use crate::{
-    Binder, BoxError, BoxFuture, Bound, Context, Error, Event, EventType, Handler, HandlerSpec,
+    Binder, Bound, BoxError, BoxFuture, Context, Error, Event, EventType, Handler, HandlerSpec,
     IntoOutcome, InvalidMessage, Outcome, State,
 };
 

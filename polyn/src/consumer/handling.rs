@@ -84,8 +84,10 @@ where
         acker,
     } = delivery;
     let counters = shared.monitor.counters();
-    let expected = shared.typed.then_some(shared.name.as_str());
-    let event = match shared.client.decode_typed::<T>(&message.payload, expected) {
+    let event = match shared
+        .client
+        .decode_typed::<T>(&message.payload, Some(&shared.name))
+    {
         Ok(event) => event,
         Err(error) => {
             // Invalid, of another type, or not fitting `T`: redelivering
@@ -156,7 +158,13 @@ where
             };
             tracing::error!(name = %shared.name, id, error = %error, "abandoned a handler");
             settle(&acker, AckKind::Nak(None), counters, &id).await;
-            report_failure(shared, error, message.subject, stream_sequence, message.payload);
+            report_failure(
+                shared,
+                error,
+                message.subject,
+                stream_sequence,
+                message.payload,
+            );
             return;
         }
     };
@@ -164,7 +172,13 @@ where
     tracing::warn!(name = %shared.name, id, delivered, error = %error_chain(&failure), ?delay,
         "handler failed; the message will be redelivered");
     settle(&acker, AckKind::Nak(Some(delay)), counters, &id).await;
-    report_failure(shared, failure, message.subject, stream_sequence, message.payload);
+    report_failure(
+        shared,
+        failure,
+        message.subject,
+        stream_sequence,
+        message.payload,
+    );
 }
 
 fn report_failure<T, H>(
@@ -206,7 +220,8 @@ async fn with_progress<O>(
     }
     let mut abandon = abandon.clone();
     let period = ack_wait.map(|ack_wait| (ack_wait / 2).max(Duration::from_millis(50)));
-    let mut tick = period.map(|period| tokio::time::interval_at(tokio::time::Instant::now() + period, period));
+    let mut tick =
+        period.map(|period| tokio::time::interval_at(tokio::time::Instant::now() + period, period));
     loop {
         tokio::select! {
             output = &mut future => return Some(output),

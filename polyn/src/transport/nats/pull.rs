@@ -17,8 +17,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::Error;
 use crate::transport::{
-    AckKind, Acker, BoxFuture, Delivery, Presence, PullConsumer, PullEvent, PullLedger,
-    PullSession,
+    AckKind, Acker, BoxFuture, Delivery, Presence, PullConsumer, PullEvent, PullLedger, PullSession,
 };
 
 /// How long one pull request waits for messages before the server ends it.
@@ -93,7 +92,10 @@ impl PullConsumer for NatsPullConsumer {
             let handle = match self.jetstream.get_stream_no_info(&self.stream).await {
                 Ok(handle) => handle,
                 Err(err) => {
-                    return Err(Error::nats(format!("opening stream `{}`", self.stream), err));
+                    return Err(Error::nats(
+                        format!("opening stream `{}`", self.stream),
+                        err,
+                    ));
                 }
             };
             match handle.consumer_info(&self.consumer).await {
