@@ -1,6 +1,7 @@
 //! What a handler function takes and returns, checked for the shapes Polyn
 //! can call: an `async fn` with no generics and no `self`, taking one
-//! `Event`, and at most one `Context` and one `State<S>`, in any order.
+//! `Event`, and at most one `Context` and one `State<S>`, in any order; and
+//! whether it answers requests, by its return type.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -48,6 +49,9 @@ pub(crate) struct Handler {
     pub(crate) event: Option<EventArg>,
     /// `S` of `State<S>`.
     pub(crate) state: Option<Type>,
+    /// `Reply` of a `Result<Reply, E>` return type: the handler answers
+    /// requests with it (see [`reply_type`]).
+    pub(crate) reply: Option<Type>,
     /// Whether a failed expansion must give back the function as it was,
     /// rather than the fallback handler: a function with `self` is a method,
     /// where no struct can be declared.
@@ -91,6 +95,10 @@ pub(crate) fn analyse(function: &ItemFn, errors: &mut Errors) -> Handler {
         args: Vec::new(),
         event: None,
         state: None,
+        reply: match &sig.output {
+            ReturnType::Type(_, ty) => reply_type(ty).cloned(),
+            ReturnType::Default => None,
+        },
         keep_original: false,
     };
     let mut context_seen = false;
@@ -184,6 +192,64 @@ pub(crate) fn output_span(function: &ItemFn) -> Span {
     match &function.sig.output {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => function.sig.ident.span(),
+    }
+}
+
+/// The reply type of a request handler: `Reply` when `output` is
+/// `Result<Reply, E>` (or an alias with one argument, `Result<Reply>`), and
+/// `Reply` is neither `()` nor `Outcome`, which are the outcomes of an event
+/// handler. Recognised by the last path segments, `Result` and `Outcome`.
+pub(crate) fn reply_type(output: &Type) -> Option<&Type> {
+    let (ok, _) = result_types(output)?;
+    let is_unit = matches!(ungroup(ok), Type::Tuple(tuple) if tuple.elems.is_empty());
+    let is_outcome = last_segment(ok).is_some_and(|last| last.ident == "Outcome");
+    (!is_unit && !is_outcome).then_some(ok)
+}
+
+/// `E` of a `Result<T, E>` return type.
+pub(crate) fn error_type(function: &ItemFn) -> Option<&Type> {
+    match &function.sig.output {
+        ReturnType::Type(_, ty) => result_types(ty)?.1,
+        ReturnType::Default => None,
+    }
+}
+
+/// `T` and `E` of `Result<T, E>`; `T` alone of an alias `Result<T>`.
+fn result_types(output: &Type) -> Option<(&Type, Option<&Type>)> {
+    let last = last_segment(output)?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(angle) = &last.arguments else {
+        return None;
+    };
+    let mut types = angle.args.iter().map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(Some(ok)), None, None) => Some((ok, None)),
+        (Some(Some(ok)), Some(Some(error)), None) => Some((ok, Some(error))),
+        _ => None,
+    }
+}
+
+/// `ty` without invisible groups and parentheses.
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => ungroup(&group.elem),
+        Type::Paren(paren) => ungroup(&paren.elem),
+        other => other,
+    }
+}
+
+/// The last segment of a plain path type.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ungroup(ty) {
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last(),
+        _ => None,
     }
 }
 
@@ -464,6 +530,101 @@ mod tests {
             errors[0].starts_with("unsupported argument type"),
             "{errors:?}"
         );
+    }
+
+    fn reply_of(output: proc_macro2::TokenStream) -> Option<String> {
+        let output: Type = syn::parse2(output).expect("a type");
+        reply_type(&output).map(|reply| reply.to_token_stream().to_string())
+    }
+
+    #[test]
+    fn a_result_with_a_reply_makes_a_request_handler() {
+        assert_eq!(
+            reply_of(quote!(Result<CalcMultResponseV1, MyError>)).as_deref(),
+            Some("CalcMultResponseV1")
+        );
+        assert_eq!(
+            reply_of(quote!(::core::result::Result<events::Reply, String>)).as_deref(),
+            Some("events :: Reply")
+        );
+        assert_eq!(
+            reply_of(quote!(anyhow::Result<Reply>)).as_deref(),
+            Some("Reply")
+        );
+        // Not an event type, but a reply all the same: the compiler says so.
+        assert_eq!(
+            reply_of(quote!(Result<String, E>)).as_deref(),
+            Some("String")
+        );
+    }
+
+    #[test]
+    fn outcomes_are_not_replies() {
+        for output in [
+            quote!(()),
+            quote!(Outcome),
+            quote!(String),
+            quote!(Result<(), E>),
+            quote!(Result<((())), E>),
+            quote!(std::io::Result<()>),
+            quote!(Result<Outcome, E>),
+            quote!(Result<polyn::Outcome, E>),
+            quote!(Result),
+            quote!(Result<A, B, C>),
+            quote!(Result<'a, E>),
+            quote!(<X as Y>::Result<A, E>),
+            quote!(Option<Reply>),
+        ] {
+            assert_eq!(reply_of(output.clone()), None, "{output}");
+        }
+    }
+
+    #[test]
+    fn the_error_type() {
+        let error_of = |function: proc_macro2::TokenStream| {
+            let function: ItemFn = syn::parse2(function).expect("a function");
+            error_type(&function).map(|error| error.to_token_stream().to_string())
+        };
+        assert_eq!(
+            error_of(quote!(
+                async fn f(e: Event<A>) -> Result<Reply, my::Error> {}
+            ))
+            .as_deref(),
+            Some("my :: Error")
+        );
+        assert_eq!(
+            error_of(quote!(
+                async fn f(e: Event<A>) -> anyhow::Result<Reply> {}
+            )),
+            None
+        );
+        assert_eq!(
+            error_of(quote!(
+                async fn f(e: Event<A>) {}
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn the_reply_is_found_by_analyse() {
+        let handler = analyse_ok(quote!(
+            async fn f(e: Event<CalcMultRequestV1>, ctx: Context) -> Result<CalcMultResponseV1, E> {}
+        ));
+        assert_eq!(
+            handler.reply.expect("reply").to_token_stream().to_string(),
+            "CalcMultResponseV1"
+        );
+        for function in [
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+            quote!(
+                async fn f(e: Event<A>) -> Result<(), E> {}
+            ),
+        ] {
+            assert!(analyse_ok(function).reply.is_none());
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The options of `#[polyn::handler(...)]`: parsed, each checked on its own
-//! tokens, and checked against each other.
+//! tokens, then checked against each other and against the kind of handler
+//! (pull, core or request).
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
+use syn::{Expr, ExprLit, ExprPath, Lit, LitBool, LitStr, Meta, Path, Token};
 
 use crate::errors::Errors;
 use crate::names;
@@ -18,6 +19,11 @@ pub(crate) const KEYS: &[&str] = &[
     "stream",
     "concurrency",
     "batch",
+    "backoff",
+    "max_backoff",
+    "keep_alive",
+    "allow_other_types",
+    "on_invalid",
     "core",
     "queue_group",
     "schemas",
@@ -25,7 +31,36 @@ pub(crate) const KEYS: &[&str] = &[
 ];
 
 /// The options that only make sense for a JetStream pull consumer.
-const PULL_ONLY: &[&str] = &["source", "consumer", "stream", "concurrency", "batch"];
+const PULL_ONLY: &[&str] = &[
+    "source",
+    "consumer",
+    "stream",
+    "batch",
+    "backoff",
+    "max_backoff",
+    "keep_alive",
+    "allow_other_types",
+];
+
+/// The redelivery delay base when only `max_backoff` is given, in
+/// milliseconds (the runtime's default).
+pub(crate) const DEFAULT_BACKOFF_MS: u64 = 1_000;
+
+/// The redelivery delay cap when only `backoff` is given, in milliseconds
+/// (the runtime's default).
+pub(crate) const DEFAULT_MAX_BACKOFF_MS: u64 = 60_000;
+
+/// How a handler receives its events: known from the options (`core`) and
+/// the function (a `Result<Reply, E>` return type answers requests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A JetStream durable pull consumer.
+    Pull,
+    /// A core NATS subscription.
+    Core,
+    /// Requests on core NATS, each answered with a reply.
+    Request,
+}
 
 /// One option as written: its value and its `key = value` tokens (for
 /// errors that concern the whole option).
@@ -42,6 +77,14 @@ pub(crate) struct Count {
     pub(crate) span: Span,
 }
 
+/// A duration option (`backoff`, `max_backoff`).
+#[derive(Clone, Debug)]
+pub(crate) struct Delay {
+    pub(crate) millis: u64,
+    /// As written, for messages.
+    pub(crate) text: String,
+}
+
 /// The valid options of one `#[polyn::handler(...)]`.
 #[derive(Debug, Default)]
 pub(crate) struct Options {
@@ -51,6 +94,11 @@ pub(crate) struct Options {
     pub(crate) stream: Option<Setting<LitStr>>,
     pub(crate) concurrency: Option<Setting<Count>>,
     pub(crate) batch: Option<Setting<Count>>,
+    pub(crate) backoff: Option<Setting<Delay>>,
+    pub(crate) max_backoff: Option<Setting<Delay>>,
+    pub(crate) keep_alive: Option<Setting<LitBool>>,
+    pub(crate) allow_other_types: Option<Setting<()>>,
+    pub(crate) on_invalid: Option<Setting<ExprPath>>,
     pub(crate) core: Option<Setting<()>>,
     pub(crate) queue_group: Option<Setting<LitStr>>,
     pub(crate) schemas: Option<Setting<LitStr>>,
@@ -75,11 +123,52 @@ impl Options {
             "stream" => self.stream.as_ref().map(|s| &s.tokens),
             "concurrency" => self.concurrency.as_ref().map(|s| &s.tokens),
             "batch" => self.batch.as_ref().map(|s| &s.tokens),
+            "backoff" => self.backoff.as_ref().map(|s| &s.tokens),
+            "max_backoff" => self.max_backoff.as_ref().map(|s| &s.tokens),
+            "keep_alive" => self.keep_alive.as_ref().map(|s| &s.tokens),
+            "allow_other_types" => self.allow_other_types.as_ref().map(|s| &s.tokens),
+            "on_invalid" => self.on_invalid.as_ref().map(|s| &s.tokens),
             "core" => self.core.as_ref().map(|s| &s.tokens),
             "queue_group" => self.queue_group.as_ref().map(|s| &s.tokens),
             "schemas" => self.schemas.as_ref().map(|s| &s.tokens),
             "crate" => self.krate.as_ref().map(|s| &s.tokens),
             _ => None,
+        }
+    }
+
+    /// The pull-only options written, in the order they were.
+    fn pull_only_given(&self) -> impl Iterator<Item = &str> {
+        self.given
+            .iter()
+            .map(String::as_str)
+            .filter(|key| PULL_ONLY.contains(key))
+    }
+
+    /// How a handler with these options receives: `returns_reply` when the
+    /// function returns `Result<Reply, E>`. A `core` option makes a core
+    /// handler even when it is invalid, so its mistake does not cascade.
+    pub(crate) fn kind(&self, returns_reply: bool) -> Kind {
+        if returns_reply {
+            Kind::Request
+        } else if self.is_given("core") {
+            Kind::Core
+        } else {
+            Kind::Pull
+        }
+    }
+
+    /// The redelivery backoff, `(base, max)` in milliseconds, when
+    /// `backoff` or `max_backoff` is given. A missing one takes its default,
+    /// unless that would put the base above the cap: then both are the one
+    /// given.
+    pub(crate) fn backoff_millis(&self) -> Option<(u64, u64)> {
+        let base = self.backoff.as_ref().map(|s| s.value.millis);
+        let max = self.max_backoff.as_ref().map(|s| s.value.millis);
+        match (base, max) {
+            (None, None) => None,
+            (Some(base), Some(max)) => Some((base, max)),
+            (Some(base), None) => Some((base, base.max(DEFAULT_MAX_BACKOFF_MS))),
+            (None, Some(max)) => Some((max.min(DEFAULT_BACKOFF_MS), max)),
         }
     }
 
@@ -103,8 +192,9 @@ impl Options {
     }
 }
 
-/// Parses the attribute's arguments. Every problem is added to `errors`;
-/// the options returned are the valid ones.
+/// Parses the attribute's arguments, checking each option on its own. Every
+/// problem is added to `errors`; the options returned are the valid ones.
+/// [`cross_check`] checks them together, once the kind of handler is known.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Options {
     let mut options = Options::default();
     let Some(metas) = errors.check(Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args))
@@ -132,7 +222,6 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Options {
             errors.push(error);
         }
     }
-    cross_check(&options, errors);
     options
 }
 
@@ -219,6 +308,88 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
                 value: count,
                 tokens,
             });
+        }
+        "backoff" | "max_backoff" => {
+            let example = if key == "backoff" { "1s" } else { "60s" };
+            if let Expr::Lit(ExprLit {
+                lit: Lit::Int(int), ..
+            }) = value(meta, key, &format!("\"{example}\""))?
+                && !int.suffix().is_empty()
+            {
+                return Err(syn::Error::new(
+                    int.span(),
+                    format!(
+                        "`{key}` takes a string: write `{key} = \"{int}\"`, in quotes"
+                    ),
+                ));
+            }
+            let lit = string(meta, key, example)?;
+            let text = lit.value();
+            let millis = match duration_millis(&text) {
+                Ok(0) => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        format!("`{key}` must be longer than zero, like `{key} = \"{example}\"`"),
+                    ));
+                }
+                Ok(millis) => millis,
+                Err(DurationError::Malformed) => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "`{text}` is not a duration: write an integer followed by a unit, \
+                             `ms`, `s`, `m` or `h`, like `{key} = \"250ms\"` or `{key} = \"{example}\"`"
+                        ),
+                    ));
+                }
+                Err(DurationError::TooLong) => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "`{text}` is too long a duration for `{key}`: write a shorter one, \
+                             like `{key} = \"{example}\"`"
+                        ),
+                    ));
+                }
+            };
+            let setting = Some(Setting {
+                value: Delay { millis, text },
+                tokens,
+            });
+            if key == "backoff" {
+                options.backoff = setting;
+            } else {
+                options.max_backoff = setting;
+            }
+        }
+        "keep_alive" => {
+            let wrong = |tokens: &dyn ToTokens| {
+                syn::Error::new_spanned(
+                    tokens,
+                    "`keep_alive` takes `true` or `false`, like `keep_alive = false`",
+                )
+            };
+            let lit = match value(meta, key, "false")? {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(lit),
+                    ..
+                }) => lit.clone(),
+                other => return Err(wrong(other)),
+            };
+            options.keep_alive = Some(Setting { value: lit, tokens });
+        }
+        "allow_other_types" => {
+            if !matches!(meta, Meta::Path(_)) {
+                return Err(syn::Error::new_spanned(
+                    meta,
+                    "`allow_other_types` is a flag: write `allow_other_types`, without a value",
+                ));
+            }
+            options.allow_other_types = Some(Setting { value: (), tokens });
+        }
+        "on_invalid" => {
+            let path = hook(meta)?;
+            options.on_invalid = Some(Setting { value: path, tokens });
         }
         "core" => {
             if !matches!(meta, Meta::Path(_)) {
@@ -319,27 +490,128 @@ fn count(meta: &Meta, key: &str, example: usize) -> syn::Result<Count> {
     }
 }
 
-/// Options that cannot go together.
-fn cross_check(options: &Options, errors: &mut Errors) {
-    if options.core.is_some() {
-        for key in PULL_ONLY {
-            if let Some(tokens) = options.tokens_of(key) {
+/// The path of an `on_invalid` hook.
+fn hook(meta: &Meta) -> syn::Result<ExprPath> {
+    const FORM: &str = "`on_invalid` takes the path of a function `fn(&polyn::InvalidMessage)`";
+    match value(meta, "on_invalid", "report_invalid")? {
+        Expr::Path(path) => Ok(path.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => {
+            let example = lit
+                .parse::<ExprPath>()
+                .map_or_else(|_| "report_invalid".to_owned(), |_| lit.value());
+            Err(syn::Error::new(
+                lit.span(),
+                format!("{FORM}, not a string: write `on_invalid = {example}`, without quotes"),
+            ))
+        }
+        closure @ Expr::Closure(_) => Err(syn::Error::new_spanned(
+            closure,
+            format!(
+                "{FORM}, not a closure: write the closure as a function, \
+                 `fn report_invalid(invalid: &polyn::InvalidMessage) {{ .. }}`, \
+                 then `on_invalid = report_invalid`"
+            ),
+        )),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("{FORM}, like `on_invalid = report_invalid`"),
+        )),
+    }
+}
+
+/// Why a duration option could not be read.
+#[derive(Debug, PartialEq, Eq)]
+enum DurationError {
+    /// Not an integer followed by `ms`, `s`, `m` or `h`.
+    Malformed,
+    /// More milliseconds than a `u64` holds.
+    TooLong,
+}
+
+/// The milliseconds of a duration written as an integer followed by a unit,
+/// `ms`, `s`, `m` or `h`: `"250ms"`, `"2s"`, `"5m"`, `"1h"`.
+fn duration_millis(text: &str) -> Result<u64, DurationError> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let factor: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(DurationError::Malformed),
+    };
+    if number.is_empty() {
+        return Err(DurationError::Malformed);
+    }
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(factor))
+        .ok_or(DurationError::TooLong)
+}
+
+/// Checks the options together, and against the kind of handler. An
+/// invalid option is already reported: the checks that concern it stay
+/// silent.
+pub(crate) fn cross_check(options: &Options, kind: Kind, errors: &mut Errors) {
+    match kind {
+        Kind::Pull => {
+            if let Some(queue_group) = &options.queue_group {
                 errors.push(syn::Error::new_spanned(
-                    tokens,
-                    format!(
-                        "`{key}` configures a JetStream pull consumer, so it cannot be used with `core`"
-                    ),
+                    &queue_group.tokens,
+                    "`queue_group` needs `core`: only core NATS handlers and request handlers \
+                     join queue groups; write `core, queue_group = \"workers\"`",
                 ));
             }
         }
-    } else if let Some(queue_group) = options
-        .queue_group
-        .as_ref()
-        .filter(|_| !options.is_given("core"))
+        Kind::Core => {
+            for key in options.pull_only_given() {
+                if let Some(tokens) = options.tokens_of(key) {
+                    errors.push(syn::Error::new_spanned(
+                        tokens,
+                        format!(
+                            "`{key}` configures a JetStream pull consumer, so it cannot be used \
+                             with `core`: remove it"
+                        ),
+                    ));
+                }
+            }
+        }
+        Kind::Request => {
+            if let Some(core) = &options.core {
+                errors.push(syn::Error::new_spanned(
+                    &core.tokens,
+                    "a request handler (it returns `Result<Reply, E>`) always receives on core \
+                     NATS: remove `core`",
+                ));
+            }
+            for key in options.pull_only_given() {
+                if let Some(tokens) = options.tokens_of(key) {
+                    errors.push(syn::Error::new_spanned(
+                        tokens,
+                        format!(
+                            "`{key}` configures a JetStream pull consumer, so it cannot be used \
+                             with a request handler (it returns `Result<Reply, E>`), which \
+                             receives on core NATS: remove it"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let (Some(base), Some(max)) = (&options.backoff, &options.max_backoff)
+        && base.value.millis > max.value.millis
     {
         errors.push(syn::Error::new_spanned(
-            &queue_group.tokens,
-            "`queue_group` needs `core`: only core NATS handlers join queue groups",
+            &base.tokens,
+            format!(
+                "`backoff` ({}) is longer than `max_backoff` ({}): the redelivery delay starts \
+                 at `backoff` and doubles up to `max_backoff`; lower `backoff` or raise \
+                 `max_backoff`, like `backoff = \"1s\", max_backoff = \"60s\"`",
+                base.value.text, max.value.text
+            ),
         ));
     }
     if !options.is_given("event")
@@ -354,29 +626,47 @@ fn cross_check(options: &Options, errors: &mut Errors) {
 
 #[cfg(test)]
 mod tests {
-    use quote::quote;
+    use quote::{ToTokens, quote};
 
     use super::*;
 
-    fn parse_ok(args: TokenStream) -> Options {
+    /// The options, and the messages of every error, of a handler that
+    /// returns a reply (`returns_reply`) or not.
+    fn check(args: TokenStream, returns_reply: bool) -> (Options, Vec<String>) {
         let mut errors = Errors::default();
         let options = parse(args, &mut errors);
-        if let Some(error) = errors.finish() {
-            panic!("unexpected error: {error}");
-        }
+        cross_check(&options, options.kind(returns_reply), &mut errors);
+        let messages = errors
+            .finish()
+            .into_iter()
+            .flatten()
+            .map(|error| error.to_string())
+            .collect();
+        (options, messages)
+    }
+
+    fn parse_ok(args: TokenStream) -> Options {
+        let (options, errors) = check(args, false);
+        assert!(errors.is_empty(), "unexpected errors: {errors:?}");
         options
     }
 
-    /// The messages of every error.
     fn parse_err(args: TokenStream) -> Vec<String> {
-        let mut errors = Errors::default();
-        parse(args, &mut errors);
+        let (_, errors) = check(args, false);
+        assert!(!errors.is_empty(), "no error");
         errors
-            .finish()
-            .expect("an error")
-            .into_iter()
-            .map(|error| error.to_string())
-            .collect()
+    }
+
+    fn request_ok(args: TokenStream) -> Options {
+        let (options, errors) = check(args, true);
+        assert!(errors.is_empty(), "unexpected errors: {errors:?}");
+        options
+    }
+
+    fn request_err(args: TokenStream) -> Vec<String> {
+        let (_, errors) = check(args, true);
+        assert!(!errors.is_empty(), "no error");
+        errors
     }
 
     #[test]
@@ -398,9 +688,15 @@ mod tests {
             stream = "USERS",
             concurrency = 8,
             batch = 16usize,
+            backoff = "250ms",
+            max_backoff = "5m",
+            keep_alive = false,
+            allow_other_types,
+            on_invalid = hooks::report,
             schemas = "../schemas",
             crate = "my::polyn",
         ));
+        assert_eq!(options.backoff_millis(), Some((250, 300_000)));
         assert_eq!(
             options.event.expect("event").value.value(),
             "user.created.v1"
@@ -413,6 +709,17 @@ mod tests {
         assert_eq!(options.stream.expect("stream").value.value(), "USERS");
         assert_eq!(options.concurrency.expect("concurrency").value.value, 8);
         assert_eq!(options.batch.expect("batch").value.value, 16);
+        assert!(!options.keep_alive.expect("keep_alive").value.value);
+        assert!(options.allow_other_types.is_some());
+        assert_eq!(
+            options
+                .on_invalid
+                .expect("on_invalid")
+                .value
+                .to_token_stream()
+                .to_string(),
+            "hooks :: report"
+        );
         assert_eq!(
             options.schemas.expect("schemas").value.value(),
             "../schemas"
@@ -433,7 +740,8 @@ mod tests {
             parse_err(quote!(flavor = "x")),
             [
                 "unknown option `flavor`; expected one of: `event`, `source`, `consumer`, `stream`, \
-              `concurrency`, `batch`, `core`, `queue_group`, `schemas`, `crate`"
+              `concurrency`, `batch`, `backoff`, `max_backoff`, `keep_alive`, `allow_other_types`, \
+              `on_invalid`, `core`, `queue_group`, `schemas`, `crate`"
             ]
         );
         let errors = parse_err(quote!(concurency = 4));
@@ -443,6 +751,18 @@ mod tests {
         );
         let errors = parse_err(quote!(a::b = 4));
         assert!(errors[0].starts_with("unknown option `a::b`"), "{errors:?}");
+        for (typo, key) in [
+            (quote!(max_backof = "1s"), "max_backoff"),
+            (quote!(keepalive = false), "keep_alive"),
+            (quote!(allow_other_type), "allow_other_types"),
+            (quote!(oninvalid = f), "on_invalid"),
+        ] {
+            let errors = parse_err(typo);
+            assert!(
+                errors[0].contains(&format!("did you mean `{key}`?")),
+                "{errors:?}"
+            );
+        }
     }
 
     #[test]
@@ -517,22 +837,259 @@ mod tests {
     }
 
     #[test]
-    fn pull_options_conflict_with_core() {
+    fn durations() {
+        assert_eq!(duration_millis("250ms"), Ok(250));
+        assert_eq!(duration_millis("2s"), Ok(2_000));
+        assert_eq!(duration_millis("5m"), Ok(300_000));
+        assert_eq!(duration_millis("1h"), Ok(3_600_000));
+        assert_eq!(duration_millis("0s"), Ok(0));
+        assert_eq!(duration_millis("007s"), Ok(7_000));
+        for malformed in [
+            "", "s", "1", "1.5s", "1 s", " 1s", "1S", "1sec", "1d", "-1s", "+1s", "1ms2", "1μs",
+        ] {
+            assert_eq!(
+                duration_millis(malformed),
+                Err(DurationError::Malformed),
+                "{malformed:?}"
+            );
+        }
         assert_eq!(
-            parse_err(quote!(core, concurrency = 2, source = "a")),
+            duration_millis("99999999999999999999ms"),
+            Err(DurationError::TooLong)
+        );
+        assert_eq!(
+            duration_millis("18446744073709552s"),
+            Err(DurationError::TooLong)
+        );
+    }
+
+    #[test]
+    fn backoff_values() {
+        assert_eq!(parse_ok(quote!()).backoff_millis(), None);
+        assert_eq!(
+            parse_ok(quote!(backoff = "2s")).backoff_millis(),
+            Some((2_000, DEFAULT_MAX_BACKOFF_MS))
+        );
+        assert_eq!(
+            parse_ok(quote!(backoff = "2m")).backoff_millis(),
+            Some((120_000, 120_000))
+        );
+        assert_eq!(
+            parse_ok(quote!(max_backoff = "10s")).backoff_millis(),
+            Some((DEFAULT_BACKOFF_MS, 10_000))
+        );
+        assert_eq!(
+            parse_ok(quote!(max_backoff = "100ms")).backoff_millis(),
+            Some((100, 100))
+        );
+        assert_eq!(
+            parse_ok(quote!(backoff = "1s", max_backoff = "1s")).backoff_millis(),
+            Some((1_000, 1_000))
+        );
+    }
+
+    #[test]
+    fn backoff_problems() {
+        assert_eq!(
+            parse_err(quote!(backoff = 1)),
+            ["`backoff` takes a string, like `backoff = \"1s\"`"]
+        );
+        assert_eq!(
+            parse_err(quote!(max_backoff = 60s)),
+            ["`max_backoff` takes a string: write `max_backoff = \"60s\"`, in quotes"]
+        );
+        assert_eq!(
+            parse_err(quote!(max_backoff)),
+            ["`max_backoff` needs a value, like `max_backoff = \"60s\"`"]
+        );
+        assert_eq!(
+            parse_err(quote!(backoff = "1.5s")),
             [
-                "`source` configures a JetStream pull consumer, so it cannot be used with `core`",
-                "`concurrency` configures a JetStream pull consumer, so it cannot be used with `core`",
+                "`1.5s` is not a duration: write an integer followed by a unit, `ms`, `s`, `m` or \
+              `h`, like `backoff = \"250ms\"` or `backoff = \"1s\"`"
             ]
         );
         assert_eq!(
+            parse_err(quote!(max_backoff = "0ms")),
+            ["`max_backoff` must be longer than zero, like `max_backoff = \"60s\"`"]
+        );
+        let errors = parse_err(quote!(backoff = "99999999999999999999h"));
+        assert!(
+            errors[0].starts_with("`99999999999999999999h` is too long a duration for `backoff`"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            parse_err(quote!(backoff = "2m", max_backoff = "90s")),
+            [
+                "`backoff` (2m) is longer than `max_backoff` (90s): the redelivery delay starts at \
+              `backoff` and doubles up to `max_backoff`; lower `backoff` or raise `max_backoff`, \
+              like `backoff = \"1s\", max_backoff = \"60s\"`"
+            ]
+        );
+        // An invalid one is one error.
+        assert_eq!(
+            parse_err(quote!(backoff = "2m", max_backoff = "0s")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn flags_and_booleans() {
+        assert!(
+            parse_ok(quote!(keep_alive = true))
+                .keep_alive
+                .expect("keep_alive")
+                .value
+                .value
+        );
+        assert_eq!(
+            parse_err(quote!(keep_alive = "no")),
+            ["`keep_alive` takes `true` or `false`, like `keep_alive = false`"]
+        );
+        assert_eq!(
+            parse_err(quote!(keep_alive)),
+            ["`keep_alive` needs a value, like `keep_alive = false`"]
+        );
+        assert_eq!(
+            parse_err(quote!(allow_other_types = true)),
+            ["`allow_other_types` is a flag: write `allow_other_types`, without a value"]
+        );
+        assert_eq!(
+            parse_err(quote!(allow_other_types(yes))),
+            ["`allow_other_types` is a flag: write `allow_other_types`, without a value"]
+        );
+    }
+
+    #[test]
+    fn on_invalid_takes_a_function_path() {
+        for path in [
+            quote!(report),
+            quote!(crate::hooks::report),
+            quote!(<Hooks as Report>::report),
+        ] {
+            let options = parse_ok(quote!(on_invalid = #path));
+            assert_eq!(
+                options
+                    .on_invalid
+                    .expect("on_invalid")
+                    .value
+                    .to_token_stream()
+                    .to_string(),
+                path.to_string()
+            );
+        }
+        assert_eq!(
+            parse_err(quote!(on_invalid = "hooks::report")),
+            [
+                "`on_invalid` takes the path of a function `fn(&polyn::InvalidMessage)`, not a \
+              string: write `on_invalid = hooks::report`, without quotes"
+            ]
+        );
+        assert_eq!(
+            parse_err(quote!(on_invalid = "not a path")),
+            [
+                "`on_invalid` takes the path of a function `fn(&polyn::InvalidMessage)`, not a \
+              string: write `on_invalid = report_invalid`, without quotes"
+            ]
+        );
+        let errors = parse_err(quote!(on_invalid = |invalid| println!("{invalid:?}")));
+        assert!(
+            errors[0].starts_with(
+                "`on_invalid` takes the path of a function `fn(&polyn::InvalidMessage)`, not a \
+                 closure: write the closure as a function"
+            ),
+            "{errors:?}"
+        );
+        assert_eq!(
+            parse_err(quote!(on_invalid = make_hook())),
+            [
+                "`on_invalid` takes the path of a function `fn(&polyn::InvalidMessage)`, like \
+              `on_invalid = report_invalid`"
+            ]
+        );
+        assert_eq!(
+            parse_err(quote!(on_invalid)),
+            ["`on_invalid` needs a value, like `on_invalid = report_invalid`"]
+        );
+    }
+
+    #[test]
+    fn the_kind_of_handler() {
+        assert_eq!(parse_ok(quote!()).kind(false), Kind::Pull);
+        assert_eq!(parse_ok(quote!(core)).kind(false), Kind::Core);
+        assert_eq!(parse_ok(quote!()).kind(true), Kind::Request);
+        assert_eq!(parse_ok(quote!(core)).kind(true), Kind::Request);
+        // An invalid `core` still makes a core handler.
+        let mut errors = Errors::default();
+        assert_eq!(parse(quote!(core = 1), &mut errors).kind(false), Kind::Core);
+    }
+
+    #[test]
+    fn pull_options_conflict_with_core() {
+        assert_eq!(
+            parse_err(quote!(core, batch = 2, source = "a", keep_alive = false)),
+            [
+                "`batch` configures a JetStream pull consumer, so it cannot be used with `core`: \
+              remove it",
+                "`source` configures a JetStream pull consumer, so it cannot be used with `core`: \
+              remove it",
+                "`keep_alive` configures a JetStream pull consumer, so it cannot be used with \
+              `core`: remove it",
+            ]
+        );
+        let errors = parse_err(quote!(
+            core,
+            stream = "S",
+            consumer = "c",
+            backoff = "1s",
+            max_backoff = "2s",
+            allow_other_types
+        ));
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert_eq!(
             parse_err(quote!(queue_group = "workers")),
-            ["`queue_group` needs `core`: only core NATS handlers join queue groups"]
+            [
+                "`queue_group` needs `core`: only core NATS handlers and request handlers join \
+              queue groups; write `core, queue_group = \"workers\"`"
+            ]
         );
         assert_eq!(
             parse_err(quote!(schemas = "s")),
             ["`schemas` is only used to check `event = \"...\"`; remove it, or name the event"]
         );
+    }
+
+    #[test]
+    fn options_of_every_kind() {
+        // Concurrency and the hook apply to every kind of handler.
+        parse_ok(quote!(concurrency = 4, on_invalid = report));
+        parse_ok(quote!(core, queue_group = "g", concurrency = 4, on_invalid = report));
+        let options = request_ok(quote!(queue_group = "g", concurrency = 4, on_invalid = report));
+        assert_eq!(options.kind(true), Kind::Request);
+    }
+
+    #[test]
+    fn request_handlers_receive_on_core_nats() {
+        assert_eq!(
+            request_err(quote!(core, queue_group = "g")),
+            [
+                "a request handler (it returns `Result<Reply, E>`) always receives on core NATS: \
+              remove `core`"
+            ]
+        );
+        assert_eq!(
+            request_err(quote!(batch = 2, allow_other_types)),
+            [
+                "`batch` configures a JetStream pull consumer, so it cannot be used with a \
+              request handler (it returns `Result<Reply, E>`), which receives on core NATS: \
+              remove it",
+                "`allow_other_types` configures a JetStream pull consumer, so it cannot be used \
+              with a request handler (it returns `Result<Reply, E>`), which receives on core \
+              NATS: remove it",
+            ]
+        );
+        // An invalid `core` is one error.
+        assert_eq!(request_err(quote!(core = true)).len(), 1);
     }
 
     #[test]
@@ -543,6 +1100,8 @@ mod tests {
         );
         let errors = parse_err(quote!(event = "Bad", schemas = "s"));
         assert_eq!(errors.len(), 1, "{errors:?}");
+        let errors = parse_err(quote!(core, batch = 0, backoff = "x"));
+        assert_eq!(errors.len(), 2, "{errors:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::{AttrStyle, Attribute, ItemFn, LitStr, Type};
 
 use crate::ast::{self, ArgKind, Handler};
-use crate::attr::{self, Options};
+use crate::attr::{self, Kind, Options};
 use crate::errors::Errors;
 use crate::names::SchemaDir;
 
@@ -37,6 +37,11 @@ pub(crate) fn expand(
     let mut errors = Errors::default();
     let options = attr::parse(args, &mut errors);
     let handler = ast::analyse(&function, &mut errors);
+    attr::cross_check(
+        &options,
+        options.kind(handler.reply.is_some()),
+        &mut errors,
+    );
     let binding = bind_event(&options, &handler, manifest_dir, &mut errors);
     match (errors.finish(), binding) {
         (None, Some(binding)) => generate(&function, &handler, &options, &binding),
@@ -174,61 +179,22 @@ fn struct_and_call(function: &ItemFn, attrs: &Attrs<'_>) -> TokenStream {
     }
 }
 
-/// `impl<__S> Handler<__S>` when the function takes no state; else
-/// `impl Handler<S>`.
+/// `impl<__S: Clone + Send + Sync + 'static> Handler<__S>` when the
+/// function takes no state; else `impl Handler<S>`.
 fn state_generics(handler: &Handler) -> (TokenStream, TokenStream) {
     match &handler.state {
         Some(state) => (TokenStream::new(), quote!(#state)),
-        None => (quote!(<__S>), quote!(__S)),
+        None => (
+            quote!(<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>),
+            quote!(__S),
+        ),
     }
 }
 
-fn generate(
-    function: &ItemFn,
-    handler: &Handler,
-    options: &Options,
-    binding: &Binding<'_>,
-) -> TokenStream {
-    let import_crate = options.import_crate();
+/// The `HandlerSpec` the options describe, for the event named by
+/// `event_name`.
+fn spec(options: &Options, kind: Kind, event_name: &TokenStream) -> TokenStream {
     let private = quote!(__polyn::__private);
-    let name = &function.sig.ident;
-    let attrs = Attrs::split(&function.attrs);
-    let cfg = &attrs.cfg;
-    let struct_and_call = struct_and_call(function, &attrs);
-    let (impl_generics, state) = state_generics(handler);
-
-    let (helpers, event_name, convert) = match binding {
-        Binding::Typed(data) => {
-            // The only place that needs `T: EventType`, spanned at `T`, so a
-            // type that is not an event type is one error, pointing at it.
-            let bind = quote_spanned!(data.span()=> __polyn_event_type::<#data>());
-            let helpers = quote! {
-                fn __polyn_event_type<__T: #private::EventType>() -> (
-                    &'static str,
-                    fn(#private::Event<#private::Value>) -> ::core::result::Result<#private::Event<__T>, ::std::string::String>,
-                ) {
-                    (<__T as #private::EventType>::NAME, #private::typed_event::<__T>)
-                }
-                fn __polyn_typed() -> (
-                    &'static str,
-                    fn(#private::Event<#private::Value>) -> ::core::result::Result<#private::Event<#data>, ::std::string::String>,
-                ) {
-                    #bind
-                }
-            };
-            let convert = quote!(let __polyn_event = (__polyn_typed().1)(__polyn_event)?;);
-            (helpers, quote!(__polyn_typed().0), convert)
-        }
-        Binding::Dynamic { name, schema } => {
-            // Rebuilds the crate when the schema changes or disappears.
-            let schema = LitStr::new(&schema.to_string_lossy(), name.span());
-            let helpers = quote!(
-                const _: &[u8] = ::core::include_bytes!(#schema);
-            );
-            (helpers, quote!(#name), TokenStream::new())
-        }
-    };
-
     let mut spec = quote!(#private::HandlerSpec::new(#event_name));
     for (method, value) in [
         ("source", &options.source),
@@ -252,15 +218,91 @@ fn generate(
             spec.extend(quote!(.#method(#count)));
         }
     }
-    if options.core.is_some() {
-        spec.extend(match &options.queue_group {
-            Some(group) => {
-                let group = &group.value;
-                quote!(.core(::core::option::Option::Some(::std::string::String::from(#group))))
-            }
-            None => quote!(.core(::core::option::Option::None)),
-        });
+    if let Some((base, max)) = options.backoff_millis() {
+        let (base, max) = (Literal::u64_unsuffixed(base), Literal::u64_unsuffixed(max));
+        spec.extend(quote!(.backoff(
+            #private::Duration::from_millis(#base),
+            #private::Duration::from_millis(#max),
+        )));
     }
+    if let Some(keep_alive) = &options.keep_alive {
+        let keep_alive = &keep_alive.value;
+        spec.extend(quote!(.keep_alive(#keep_alive)));
+    }
+    if options.allow_other_types.is_some() {
+        spec.extend(quote!(.allow_other_types()));
+    }
+    if let Some(hook) = &options.on_invalid {
+        // A function of the wrong type is one error, on its path.
+        let path = &hook.value;
+        let span = path.span();
+        let annotated = respan(
+            quote!(let __polyn_hook: fn(&#private::InvalidMessage) =),
+            span,
+        );
+        let end = respan(quote!(; __polyn_hook), span);
+        spec.extend(quote!(.on_invalid({ #annotated #path #end })));
+    }
+    let queue_group = match &options.queue_group {
+        Some(group) => {
+            let group = &group.value;
+            quote!(::core::option::Option::Some(::std::string::String::from(#group)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    match kind {
+        Kind::Pull => {}
+        Kind::Core => spec.extend(quote!(.core(#queue_group))),
+        Kind::Request => spec.extend(quote!(.request(#queue_group))),
+    }
+    spec
+}
+
+fn generate(
+    function: &ItemFn,
+    handler: &Handler,
+    options: &Options,
+    binding: &Binding<'_>,
+) -> TokenStream {
+    let import_crate = options.import_crate();
+    let private = quote!(__polyn::__private);
+    let name = &function.sig.ident;
+    let attrs = Attrs::split(&function.attrs);
+    let cfg = &attrs.cfg;
+    let struct_and_call = struct_and_call(function, &attrs);
+    let (impl_generics, state) = state_generics(handler);
+    let kind = options.kind(handler.reply.is_some());
+
+    // `event_name` is the only place that needs `T: EventType`, spanned at
+    // `T`, so a type that is not an event type is one error, pointing at
+    // it. `bind` checks it again (the same error, reported once), so that
+    // the binder's bounds on `T`, which it implies, are not reported.
+    let (mut helpers, event_name, check_event, data) = match binding {
+        Binding::Typed(data) => {
+            let name = quote_spanned!(data.span()=> __polyn_event_type::<#data>());
+            let helpers = quote! {
+                fn __polyn_event_type<__T: #private::EventType>() -> &'static str {
+                    <__T as #private::EventType>::NAME
+                }
+            };
+            let check = quote!(let _: &'static str = #name;);
+            (helpers, name, check, quote!(#data))
+        }
+        Binding::Dynamic { name, schema } => {
+            // Rebuilds the crate when the schema changes or disappears.
+            let schema = LitStr::new(&schema.to_string_lossy(), name.span());
+            let helpers = quote!(
+                const _: &[u8] = ::core::include_bytes!(#schema);
+            );
+            (
+                helpers,
+                quote!(#name),
+                TokenStream::new(),
+                quote!(#private::Value),
+            )
+        }
+    };
+    let spec = spec(options, kind, &event_name);
 
     let args = handler.args.iter().map(|arg| match arg.kind {
         ArgKind::Event => quote_spanned!(arg.span=> __polyn_event),
@@ -272,19 +314,102 @@ fn generate(
         // Reported: no expansion is generated.
         ArgKind::Unsupported => quote_spanned!(arg.span=> ::core::unreachable!()),
     });
-    // An unsupported return type is one error, on the return type. (A
-    // local function: a user-spanned path could trip the user's lints.)
-    let outcome = respan(
-        quote!(__polyn_outcome(__polyn_output)),
-        ast::output_span(function),
-    );
-    // A future that is not `Send` is one error, on the function name.
-    let future = quote_spanned! {name.span()=>
-        ::std::boxed::Box::pin(async move {
-            #convert
-            let __polyn_output = #name::call(#(#args),*).await;
-            #outcome
-        })
+    // The handler is bound through a local function (`__polyn_bind`) that
+    // has the binder's bounds, with the event and reply types given
+    // explicitly, spanned at the user's types: a bound one of them misses
+    // is reported there, where the macro's own check (`T: EventType`, which
+    // implies the rest) already is, so it is reported once. A future that
+    // is not `Send` is one error, on the function name.
+    let (bind_helper, generics, result) = match (kind, &handler.reply) {
+        (Kind::Request, Some(reply)) => {
+            // A reply that is not an event type is one error, on the reply
+            // type; an error that is not one, on the error type (on the
+            // return type for a `Result<Reply>` alias). (A local function: a
+            // user-spanned path could trip the user's lints.)
+            let reply_ty = quote!(#reply);
+            let error_ty = ast::error_type(function).map_or_else(|| quote!(_), |error| quote!(#error));
+            let output = ast::output_span(function);
+            let callee = respan(quote!(__polyn_reply), output);
+            let output = respan(quote!((__polyn_output)), output);
+            let reply = quote!(#callee::<#reply_ty, #error_ty> #output);
+            let helper = quote! {
+                fn __polyn_reply<__R: #private::EventType, __E: ::core::convert::Into<#private::BoxError>>(
+                    result: ::core::result::Result<__R, __E>,
+                ) -> ::core::result::Result<__R, #private::BoxError> {
+                    #private::reply(result)
+                }
+
+                fn __polyn_bind<__Q, __R, __S, __H, __F>(
+                    binder: #private::Binder<__S>,
+                    handler: __H,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Bound, #private::Error>>
+                where
+                    __Q: #private::serde::de::DeserializeOwned + ::core::marker::Send + 'static,
+                    __R: #private::EventType,
+                    __S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+                    __H: ::core::ops::Fn(#private::Event<__Q>, #private::Context, __S) -> __F
+                        + ::core::marker::Send
+                        + ::core::marker::Sync
+                        + 'static,
+                    __F: ::core::future::Future<Output = ::core::result::Result<__R, #private::BoxError>>
+                        + ::core::marker::Send
+                        + 'static,
+                {
+                    ::std::boxed::Box::pin(binder.request(handler))
+                }
+            };
+            (helper, quote!(#data, #reply_ty, _, _, _), reply)
+        }
+        _ => {
+            // An unsupported return type is one error, on the return type.
+            let outcome = respan(
+                quote!(__polyn_outcome(__polyn_output)),
+                ast::output_span(function),
+            );
+            let method = Ident::new(
+                if kind == Kind::Core { "core" } else { "pull" },
+                Span::call_site(),
+            );
+            let helper = quote! {
+                fn __polyn_outcome<__R: #private::IntoOutcome>(
+                    result: __R,
+                ) -> ::core::result::Result<#private::Outcome, #private::BoxError> {
+                    #private::outcome(result)
+                }
+
+                fn __polyn_bind<__T, __S, __H, __F>(
+                    binder: #private::Binder<__S>,
+                    handler: __H,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Bound, #private::Error>>
+                where
+                    __T: #private::serde::de::DeserializeOwned + ::core::marker::Send + 'static,
+                    __S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+                    __H: ::core::ops::Fn(#private::Event<__T>, #private::Context, __S) -> __F
+                        + ::core::marker::Send
+                        + ::core::marker::Sync
+                        + 'static,
+                    __F: ::core::future::Future<Output = ::core::result::Result<#private::Outcome, #private::BoxError>>
+                        + ::core::marker::Send
+                        + 'static,
+                {
+                    ::std::boxed::Box::pin(binder.#method(handler))
+                }
+            };
+            (helper, quote!(#data, _, _, _), outcome)
+        }
+    };
+    helpers.extend(bind_helper);
+    let bind = quote_spanned! {name.span()=>
+        #check_event
+        __polyn_bind::<#generics>(
+            __polyn_binder,
+            |__polyn_event: #private::Event<#data>,
+             __polyn_context: #private::Context,
+             __polyn_state: #state| async move {
+                let __polyn_output = #name::call(#(#args),*).await;
+                #result
+            },
+        )
     };
 
     quote! {
@@ -296,29 +421,17 @@ fn generate(
 
             #helpers
 
-            fn __polyn_outcome<__R: #private::IntoOutcome>(
-                output: __R,
-            ) -> ::core::result::Result<#private::Outcome, ::std::string::String> {
-                #private::outcome(output)
-            }
-
             #[automatically_derived]
             impl #impl_generics #private::Handler<#state> for #name {
                 fn spec(&self) -> #private::HandlerSpec {
                     #spec
                 }
 
-                fn call(
+                fn bind(
                     &self,
-                    __polyn_event: #private::Event<#private::Value>,
-                    __polyn_context: #private::Context,
-                    __polyn_state: #state,
-                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Outcome, ::std::string::String>> {
-                    #future
-                }
-
-                fn shared(&self) -> #private::Arc<dyn #private::Handler<#state>> {
-                    #private::Arc::new(*self)
+                    __polyn_binder: #private::Binder<#state>,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Bound, #private::Error>> {
+                    #bind
                 }
             }
         };
@@ -376,17 +489,11 @@ fn fallback(
                     ::core::unreachable!()
                 }
 
-                fn call(
+                fn bind(
                     &self,
-                    _: #private::Event<#private::Value>,
-                    _: #private::Context,
-                    _: #state,
-                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Outcome, ::std::string::String>> {
+                    _: #private::Binder<#state>,
+                ) -> #private::BoxFuture<'static, ::core::result::Result<#private::Bound, #private::Error>> {
                     ::core::unreachable!()
-                }
-
-                fn shared(&self) -> #private::Arc<dyn #private::Handler<#state>> {
-                    #private::Arc::new(*self)
                 }
             }
         };
@@ -444,15 +551,36 @@ mod tests {
                 use ::polyn as __polyn;
             ),
             quote!(impl __polyn::__private::Handler<Db> for on_widget),
-            quote!(__polyn_event_type::<WidgetsCreatedV1>()),
             quote!(
-                __polyn::__private::HandlerSpec::new(__polyn_typed().0)
-                    .source("billing")
-                    .concurrency(8)
+                fn spec(&self) -> __polyn::__private::HandlerSpec {
+                    __polyn::__private::HandlerSpec::new(__polyn_event_type::<WidgetsCreatedV1>())
+                        .source("billing")
+                        .concurrency(8)
+                }
             ),
-            quote!(let __polyn_output = on_widget::call(__polyn_event, __polyn_context, __polyn::State(__polyn_state)).await;),
-            quote!(let __polyn_event = (__polyn_typed().1)(__polyn_event)?;),
-            quote!(__polyn::__private::Arc::new(*self)),
+            quote!(
+                fn bind(
+                    &self,
+                    __polyn_binder: __polyn::__private::Binder<Db>,
+                ) -> __polyn::__private::BoxFuture<'static, ::core::result::Result<__polyn::__private::Bound, __polyn::__private::Error>> {
+                    let _: &'static str = __polyn_event_type::<WidgetsCreatedV1>();
+                    __polyn_bind::<WidgetsCreatedV1, _, _, _>(
+                        __polyn_binder,
+                        |__polyn_event: __polyn::__private::Event<WidgetsCreatedV1>,
+                         __polyn_context: __polyn::__private::Context,
+                         __polyn_state: Db| async move {
+                            let __polyn_output = on_widget::call(
+                                __polyn_event,
+                                __polyn_context,
+                                __polyn::State(__polyn_state)
+                            )
+                            .await;
+                            __polyn_outcome(__polyn_output)
+                        },
+                    )
+                }
+            ),
+            quote!(::std::boxed::Box::pin(binder.pull(handler))),
         ] {
             let expected = squash(expected);
             assert!(out.contains(&expected), "missing `{expected}` in\n{out}");
@@ -472,13 +600,23 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(
-                quote!(impl<__S> __polyn::__private::Handler<__S> for f)
-            )),
+            out.contains(&squash(quote!(
+                impl<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>
+                    __polyn::__private::Handler<__S> for f
+            ))),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(f::call(__polyn_event).await;))),
+            out.contains(&squash(quote!(__polyn_binder: __polyn::__private::Binder<__S>))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                __polyn_state: __S| async move {
+                    let __polyn_output = f::call(__polyn_event).await;
+                    __polyn_outcome(__polyn_output)
+                }
+            ))),
             "{out}"
         );
         assert!(
@@ -506,7 +644,23 @@ mod tests {
         );
         assert!(out.contains("include_bytes !"), "{out}");
         assert!(out.contains("user.created.v1.json"), "{out}");
-        assert!(!out.contains("__polyn_typed"), "{out}");
+        assert!(!out.contains("__polyn_event_type"), "{out}");
+        assert!(
+            out.contains(&squash(quote!(
+                __polyn_bind::<__polyn::__private::Value, _, _, _>
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                __polyn_event: __polyn::__private::Event<__polyn::__private::Value>
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(binder.core(handler)))),
+            "{out}"
+        );
 
         let out = expand_str(
             quote!(event = "user.created.v2"),
@@ -515,6 +669,141 @@ mod tests {
             ),
         );
         assert!(out.contains("did you mean `user.created.v1`?"), "{out}");
+    }
+
+    #[test]
+    fn a_request_handler() {
+        let out = expand_str(
+            quote!(queue_group = "calculators", concurrency = 4),
+            quote!(
+                async fn multiply(
+                    event: Event<CalcMultRequestV1>,
+                    ctx: Context,
+                ) -> Result<CalcMultResponseV1, MyError> {
+                    todo!()
+                }
+            ),
+        );
+        for expected in [
+            quote!(
+                __polyn::__private::HandlerSpec::new(__polyn_event_type::<CalcMultRequestV1>())
+                    .concurrency(4)
+                    .request(::core::option::Option::Some(::std::string::String::from(
+                        "calculators"
+                    )))
+            ),
+            quote!(__polyn_bind::<CalcMultRequestV1, CalcMultResponseV1, _, _, _>),
+            quote!(__polyn_reply::<CalcMultResponseV1, MyError>(__polyn_output)),
+            quote!(::std::boxed::Box::pin(binder.request(handler))),
+            quote!(__R: __polyn::__private::EventType),
+        ] {
+            let expected = squash(expected);
+            assert!(out.contains(&expected), "missing `{expected}` in\n{out}");
+        }
+        assert!(!out.contains("__polyn_outcome"), "{out}");
+
+        // A `Result<Reply>` alias: the error type is inferred.
+        let out = expand_str(
+            quote!(event = "calc.mult.request.v1"),
+            quote!(
+                async fn multiply(event: Event) -> anyhow::Result<CalcMultResponseV1> {
+                    todo!()
+                }
+            ),
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                HandlerSpec::new("calc.mult.request.v1").request(::core::option::Option::None)
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                __polyn_reply::<CalcMultResponseV1, _>(__polyn_output)
+            ))),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn runtime_options_go_into_the_spec() {
+        let out = expand_str(
+            quote!(
+                backoff = "250ms",
+                max_backoff = "2m",
+                keep_alive = false,
+                allow_other_types,
+                on_invalid = hooks::report,
+                batch = 2,
+            ),
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+        );
+        assert!(
+            out.contains(&squash(quote!(
+                HandlerSpec::new(__polyn_event_type::<A>())
+                    .batch(2)
+                    .backoff(
+                        __polyn::__private::Duration::from_millis(250),
+                        __polyn::__private::Duration::from_millis(120000),
+                    )
+                    .keep_alive(false)
+                    .allow_other_types()
+                    .on_invalid({
+                        let __polyn_hook: fn(&__polyn::__private::InvalidMessage) = hooks::report;
+                        __polyn_hook
+                    })
+            ))),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(quote!(binder.pull(handler)))),
+            "{out}"
+        );
+
+        // One duration: the other is the default.
+        let out = expand_str(
+            quote!(max_backoff = "10s"),
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+        );
+        assert!(
+            out.contains(&squash(quote!(.backoff(
+                __polyn::__private::Duration::from_millis(1000),
+                __polyn::__private::Duration::from_millis(10000),
+            )))),
+            "{out}"
+        );
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn f(e: Event<A>) {}
+            ),
+        );
+        assert!(!out.contains("backoff"), "{out}");
+    }
+
+    #[test]
+    fn kind_errors_need_the_function() {
+        let out = expand_str(
+            quote!(core, batch = 2),
+            quote!(
+                async fn f(e: Event<A>) -> Result<Reply, E> {
+                    todo!()
+                }
+            ),
+        );
+        assert!(
+            out.contains("a request handler (it returns `Result<Reply, E>`) always receives"),
+            "{out}"
+        );
+        assert!(
+            out.contains("so it cannot be used with a request handler"),
+            "{out}"
+        );
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
     }
 
     #[test]
@@ -602,7 +891,18 @@ mod tests {
             out.contains(&squash(quote!(impl __polyn::__private::Handler<S> for f))),
             "{out}"
         );
-        assert!(out.contains("unreachable"), "{out}");
+        assert!(
+            out.contains(&squash(quote!(
+                fn bind(
+                    &self,
+                    _: __polyn::__private::Binder<S>,
+                ) -> __polyn::__private::BoxFuture<'static, ::core::result::Result<__polyn::__private::Bound, __polyn::__private::Error>> {
+                    ::core::unreachable!()
+                }
+            ))),
+            "{out}"
+        );
+        assert_eq!(out.matches("unreachable").count(), 2, "{out}");
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
     }
 

@@ -5,12 +5,19 @@
 use polyn::async_nats::jetstream::{self, consumer, kv, stream};
 use polyn::{Client, Config, ConfigBuilder, EventType, Sandbox};
 
-use crate::events::{MoneyAmountV1, WidgetsCreatedV1};
+use crate::events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
 
 /// Stream, message, schema and consumer source of each handler.
 const TOPOLOGY: [(&str, &str, &str, Option<&str>); 2] = [
     ("WIDGETS", WidgetsCreatedV1::NAME, WidgetsCreatedV1::SCHEMA, None),
     ("MONEY", MoneyAmountV1::NAME, MoneyAmountV1::SCHEMA, Some("billing")),
+];
+
+/// Message and schema of the request handler's request and reply: core
+/// NATS, so no stream and no consumer.
+const REQUEST_REPLY: [(&str, &str); 2] = [
+    (CalcMultRequestV1::NAME, CalcMultRequestV1::SCHEMA),
+    (CalcMultResponseV1::NAME, CalcMultResponseV1::SCHEMA),
 ];
 
 /// A client on the server at `NATS_URL`, or on the in-memory sandbox.
@@ -31,8 +38,11 @@ pub(crate) async fn client() -> Result<Client, crate::Error> {
 }
 
 fn sandbox(config: ConfigBuilder) -> Result<Sandbox, polyn::Error> {
-    let mut builder =
-        Sandbox::builder(config.build()?).event::<WidgetsCreatedV1>()?.event::<MoneyAmountV1>()?;
+    let mut builder = Sandbox::builder(config.build()?)
+        .event::<WidgetsCreatedV1>()?
+        .event::<MoneyAmountV1>()?
+        .event::<CalcMultRequestV1>()?
+        .event::<CalcMultResponseV1>()?;
     for (stream, message, _, source) in TOPOLOGY {
         builder = builder.stream(stream, &[message]).consumer(stream, message, source)?;
     }
@@ -52,6 +62,9 @@ async fn set_up_server(url: &str, config: &Config) -> Result<(), crate::Error> {
         let durable =
             consumer::pull::Config { durable_name: Some(name.clone()), ..Default::default() };
         stream.get_or_create_consumer(&name, durable).await?;
+    }
+    for (message, schema) in REQUEST_REPLY {
+        schemas.put(message, schema.into()).await?;
     }
     Ok(())
 }

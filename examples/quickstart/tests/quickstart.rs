@@ -1,5 +1,6 @@
 //! The README's first command: the quickstart runs to completion on the
-//! sandbox and on a real server, and prints what both handlers handled.
+//! sandbox and on a real server, and prints what its handlers handled and
+//! the replies of its request handler.
 
 use std::process::Command;
 
@@ -23,11 +24,34 @@ fn run(nats_url: Option<&str>) -> String {
 }
 
 fn assert_handled_all(stdout: &str) {
-    let mut handled: Vec<&str> = stdout.lines().skip(1).collect();
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(lines.len(), 9, "{stdout}");
+    let mut handled = lines[..4].to_vec();
     handled.sort_unstable();
     assert_eq!(
         handled,
-        ["12.5 EUR", "99 EUR", "widget w1 is called Sprocket", "widget w2 is called Gear"],
+        [
+            "12.5 EUR",
+            "99 EUR",
+            "widget w1 is called Sprocket (delivery 1)",
+            "widget w2 is called Gear (delivery 1)"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(lines[4], "6 × 7 = 42", "{stdout}");
+    assert!(
+        lines[5].starts_with(
+            "i64::MAX × 2: error 500: the handler of `calc.mult.request.v1` failed on event "
+        ) && lines[5].ends_with(": the product does not fit in 64 bits"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[6..],
+        [
+            "widgets.created.v1: 2 handled",
+            "money.amount.v1: 2 handled",
+            "calc.mult.request.v1: 1 handled"
+        ],
         "{stdout}"
     );
 }

@@ -41,3 +41,33 @@ pub struct Plain {
     /// Anything.
     pub id: String,
 }
+
+/// `calc.mult.request.v1`: a request, answered with a `CalcMultResponseV1`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalcMultRequestV1 {
+    /// The first factor.
+    pub a: i64,
+    /// The second factor.
+    pub b: i64,
+}
+
+impl polyn::EventType for CalcMultRequestV1 {
+    const NAME: &'static str = "calc.mult.request.v1";
+    const SCHEMA: &'static str = include_str!("../../../schemas/calc.mult.request.v1.json");
+}
+
+/// `calc.mult.response.v1`: the reply to a `CalcMultRequestV1`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalcMultResponseV1 {
+    /// The product.
+    pub product: i64,
+}
+
+impl polyn::EventType for CalcMultResponseV1 {
+    const NAME: &'static str = "calc.mult.response.v1";
+    const SCHEMA: &'static str = include_str!("../../../schemas/calc.mult.response.v1.json");
+}
+
+/// A type that is neither an event type nor (de)serializable.
+#[derive(Clone, Debug)]
+pub struct Opaque;

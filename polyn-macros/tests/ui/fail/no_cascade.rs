@@ -14,7 +14,8 @@ pub async fn on_widget(event: Event<WidgetsCreatedV1>, ctx: polyn::Context) -> R
 
 pub async fn run(client: polyn::Client, event: Event<WidgetsCreatedV1>, ctx: polyn::Context) -> Result<(), polyn::Error> {
     on_widget::call(event, ctx).await.ok();
-    client.serve(&[&on_widget], std::future::pending()).await
+    client.serve(&[&on_widget], std::future::pending()).await?;
+    Ok(())
 }
 
 fn main() {}

@@ -11,7 +11,8 @@ pub struct Db;
 pub async fn on_widget(_event: Event<WidgetsCreatedV1>, polyn::State(_db): polyn::State<Db>) {}
 
 pub async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
-    client.serve(&[&on_widget], std::future::pending()).await
+    client.serve(&[&on_widget], std::future::pending()).await?;
+    Ok(())
 }
 
 fn main() {}

@@ -1,6 +1,6 @@
 //! Handlers made by `#[polyn::handler]`, served together by
-//! `Client::serve_with` on a sandbox: typed and dynamic events, state,
-//! context, and every kind of outcome.
+//! `Client::serve_with` and a `Service` on a sandbox: typed and dynamic
+//! events, state, context, every kind of outcome, and a request handler.
 #![deny(warnings, missing_docs, unreachable_pub, unused_qualifications, rust_2018_idioms)]
 
 #[path = "../events.rs"]
@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use events::{UserCreatedV1, WidgetsCreatedV1};
+use events::{CalcMultRequestV1, CalcMultResponseV1, UserCreatedV1, WidgetsCreatedV1};
 use polyn::{Config, Context, Event, Handler, HandlerSpec, Outcome, Sandbox, SettlementKind, State};
 
 #[derive(Clone, Default)]
 struct Counts {
     widgets: Arc<AtomicUsize>,
+    products: Arc<AtomicUsize>,
 }
 
 /// Counts widgets; the widget `x` fails (and is redelivered later).
@@ -41,6 +42,20 @@ async fn on_user(event: Event) -> Outcome {
     } else {
         Outcome::Term
     }
+}
+
+/// Multiplies; a zero factor is an error, answered as an error reply.
+#[polyn::handler(concurrency = 2)]
+async fn multiply(
+    event: Event<CalcMultRequestV1>,
+    State(counts): State<Counts>,
+) -> Result<CalcMultResponseV1, String> {
+    let CalcMultRequestV1 { a, b } = *event.data();
+    if a == 0 || b == 0 {
+        return Err("zero".into());
+    }
+    counts.products.fetch_add(1, Ordering::SeqCst);
+    Ok(CalcMultResponseV1 { product: a * b })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,6 +84,8 @@ async fn main() -> Result<(), polyn::Error> {
     let sandbox = Sandbox::builder(config)
         .event::<WidgetsCreatedV1>()?
         .event::<UserCreatedV1>()?
+        .event::<CalcMultRequestV1>()?
+        .event::<CalcMultResponseV1>()?
         .stream("WIDGETS", &["widgets.created.v1"])
         .consumer("WIDGETS", "widgets.created.v1", None)?
         .stream("USERS", &["user.created.v1.*"])
@@ -107,7 +124,43 @@ async fn main() -> Result<(), polyn::Error> {
     assert_eq!(settled.kind, SettlementKind::Termed);
 
     let _ = stop.send(());
-    serving.await.expect("the serving task")?;
+    let stats = serving.await.expect("the serving task")?;
+    assert!(stats.of("widgets.created.v1").is_some(), "{stats:?}");
     assert_eq!(counts.widgets.load(Ordering::SeqCst), 1);
+
+    // A request handler, served once it is ready.
+    assert_eq!(
+        Handler::<Counts>::spec(&multiply),
+        HandlerSpec::new("calc.mult.request.v1")
+            .request(None)
+            .concurrency(2)
+    );
+    let client = sandbox.client();
+    let service = client.service_with(counts.clone(), &[&multiply]);
+    let monitor = service.monitor();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let requests = async {
+        assert!(monitor.ready().await, "the request handler binds");
+        let ask = |a, b| {
+            client.request::<_, CalcMultResponseV1>(CalcMultRequestV1 { a, b }, timeout)
+        };
+        let reply = ask(6, 7).await?;
+        assert_eq!(reply.data().product, 42);
+        match ask(0, 7).await {
+            Err(polyn::Error::Remote { description, .. }) => {
+                assert!(description.contains("zero"), "{description}");
+            }
+            other => panic!("expected an error reply, got {other:?}"),
+        }
+        let _ = stop.send(());
+        Ok::<_, polyn::Error>(())
+    };
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    let (stats, asked) = tokio::join!(service.run(shutdown), requests);
+    asked?;
+    assert!(stats?.of("calc.mult.request.v1").is_some());
+    assert_eq!(counts.products.load(Ordering::SeqCst), 1);
     Ok(())
 }
