@@ -212,3 +212,92 @@ async fn an_invalid_reply_is_never_sent_and_the_requester_hears_why() {
     let stats = stats.of("calc.mult.request.v1").expect("stats");
     assert_eq!((stats.replied, stats.error_replies), (0, 1), "{stats:?}");
 }
+
+/// Requests in progress now and at most, and whether they may finish.
+#[derive(Clone, Default)]
+struct Gate {
+    running: Watched<(usize, usize)>,
+    open: Watched<bool>,
+}
+
+#[derive(Clone)]
+struct Slow(Gate);
+
+impl Handler for Slow {
+    fn spec(&self) -> HandlerSpec {
+        HandlerSpec::new("calc.mult.request.v1")
+            .request(None)
+            .concurrency(2)
+    }
+    fn bind(&self, binder: Binder<()>) -> BoxFuture<'static, Result<Bound, Error>> {
+        let gate = self.0.clone();
+        Box::pin(binder.request(
+            move |event: Event<CalcMultRequestV1>, _ctx: Context, (): ()| {
+                let gate = gate.clone();
+                async move {
+                    gate.running.update(|(now, most)| {
+                        *now += 1;
+                        *most = (*most).max(*now);
+                    });
+                    gate.open.until(|open| *open).await;
+                    gate.running.update(|(now, _)| *now -= 1);
+                    let CalcMultRequestV1 { a, b } = *event.data();
+                    Ok::<_, std::convert::Infallible>(CalcMultResponseV1 { product: a * b })
+                }
+            },
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_handlers_keep_to_their_concurrency() {
+    let env = PolynEnv::start().await;
+    let client = env.client().await;
+    let gate = Gate::default();
+    let slow = Slow(gate.clone());
+    let handlers: [&dyn Handler; 1] = [&slow];
+    let service = client.service(&handlers);
+    let monitor = service.monitor();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let requests = async {
+        assert!(monitor.ready().await);
+        let asks = (1..=6).map(|a| {
+            client.request::<_, CalcMultResponseV1>(
+                CalcMultRequestV1 { a, b: 10 },
+                Duration::from_secs(10),
+            )
+        });
+        let all = futures_util::future::join_all(asks);
+        let release = async {
+            gate.running.until(|(now, _)| *now == 2).await;
+            assert_eq!(monitor.handlers()[0].health().in_flight, 2);
+            gate.open.update(|open| *open = true);
+        };
+        let (replies, ()) = tokio::join!(all, release);
+        let mut products: Vec<i64> = replies
+            .into_iter()
+            .map(|reply| reply.expect("a reply").data().product)
+            .collect();
+        products.sort_unstable();
+        assert_eq!(products, [10, 20, 30, 40, 50, 60]);
+        let _ = stop.send(());
+    };
+    let (stats, ()) = tokio::join!(
+        service.run(async {
+            let _ = stopped.await;
+        }),
+        requests
+    );
+    assert_eq!(
+        stats
+            .expect("serve")
+            .of("calc.mult.request.v1")
+            .map(|s| s.replied),
+        Some(6)
+    );
+    assert_eq!(
+        gate.running.get().1,
+        2,
+        "never more than the concurrency at once"
+    );
+}
