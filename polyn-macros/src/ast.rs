@@ -609,7 +609,8 @@ mod tests {
     #[test]
     fn the_reply_is_found_by_analyse() {
         let handler = analyse_ok(quote!(
-            async fn f(e: Event<CalcMultRequestV1>, ctx: Context) -> Result<CalcMultResponseV1, E> {}
+            async fn f(e: Event<CalcMultRequestV1>, ctx: Context) -> Result<CalcMultResponseV1, E> {
+            }
         ));
         assert_eq!(
             handler.reply.expect("reply").to_token_stream().to_string(),

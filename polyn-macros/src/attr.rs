@@ -318,9 +318,7 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
             {
                 return Err(syn::Error::new(
                     int.span(),
-                    format!(
-                        "`{key}` takes a string: write `{key} = \"{int}\"`, in quotes"
-                    ),
+                    format!("`{key}` takes a string: write `{key} = \"{int}\"`, in quotes"),
                 ));
             }
             let lit = string(meta, key, example)?;
@@ -389,7 +387,10 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
         }
         "on_invalid" => {
             let path = hook(meta)?;
-            options.on_invalid = Some(Setting { value: path, tokens });
+            options.on_invalid = Some(Setting {
+                value: path,
+                tokens,
+            });
         }
         "core" => {
             if !matches!(meta, Meta::Path(_)) {
@@ -1063,8 +1064,17 @@ mod tests {
     fn options_of_every_kind() {
         // Concurrency and the hook apply to every kind of handler.
         parse_ok(quote!(concurrency = 4, on_invalid = report));
-        parse_ok(quote!(core, queue_group = "g", concurrency = 4, on_invalid = report));
-        let options = request_ok(quote!(queue_group = "g", concurrency = 4, on_invalid = report));
+        parse_ok(quote!(
+            core,
+            queue_group = "g",
+            concurrency = 4,
+            on_invalid = report
+        ));
+        let options = request_ok(quote!(
+            queue_group = "g",
+            concurrency = 4,
+            on_invalid = report
+        ));
         assert_eq!(options.kind(true), Kind::Request);
     }
 

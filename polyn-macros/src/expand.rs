@@ -37,11 +37,7 @@ pub(crate) fn expand(
     let mut errors = Errors::default();
     let options = attr::parse(args, &mut errors);
     let handler = ast::analyse(&function, &mut errors);
-    attr::cross_check(
-        &options,
-        options.kind(handler.reply.is_some()),
-        &mut errors,
-    );
+    attr::cross_check(&options, options.kind(handler.reply.is_some()), &mut errors);
     let binding = bind_event(&options, &handler, manifest_dir, &mut errors);
     match (errors.finish(), binding) {
         (None, Some(binding)) => generate(&function, &handler, &options, &binding),
@@ -320,19 +316,20 @@ fn generate(
     // is reported there, where the macro's own check (`T: EventType`, which
     // implies the rest) already is, so it is reported once. A future that
     // is not `Send` is one error, on the function name.
-    let (bind_helper, generics, result) = match (kind, &handler.reply) {
+    let (bind_functions, generics, result) = match (kind, &handler.reply) {
         (Kind::Request, Some(reply)) => {
             // A reply that is not an event type is one error, on the reply
             // type; an error that is not one, on the error type (on the
             // return type for a `Result<Reply>` alias). (A local function: a
             // user-spanned path could trip the user's lints.)
             let reply_ty = quote!(#reply);
-            let error_ty = ast::error_type(function).map_or_else(|| quote!(_), |error| quote!(#error));
+            let error_ty =
+                ast::error_type(function).map_or_else(|| quote!(_), |error| quote!(#error));
             let output = ast::output_span(function);
             let callee = respan(quote!(__polyn_reply), output);
             let output = respan(quote!((__polyn_output)), output);
             let reply = quote!(#callee::<#reply_ty, #error_ty> #output);
-            let helper = quote! {
+            let functions = quote! {
                 fn __polyn_reply<__R: #private::EventType, __E: ::core::convert::Into<#private::BoxError>>(
                     result: ::core::result::Result<__R, __E>,
                 ) -> ::core::result::Result<__R, #private::BoxError> {
@@ -358,7 +355,7 @@ fn generate(
                     ::std::boxed::Box::pin(binder.request(handler))
                 }
             };
-            (helper, quote!(#data, #reply_ty, _, _, _), reply)
+            (functions, quote!(#data, #reply_ty, _, _, _), reply)
         }
         _ => {
             // An unsupported return type is one error, on the return type.
@@ -370,7 +367,7 @@ fn generate(
                 if kind == Kind::Core { "core" } else { "pull" },
                 Span::call_site(),
             );
-            let helper = quote! {
+            let functions = quote! {
                 fn __polyn_outcome<__R: #private::IntoOutcome>(
                     result: __R,
                 ) -> ::core::result::Result<#private::Outcome, #private::BoxError> {
@@ -395,10 +392,10 @@ fn generate(
                     ::std::boxed::Box::pin(binder.#method(handler))
                 }
             };
-            (helper, quote!(#data, _, _, _), outcome)
+            (functions, quote!(#data, _, _, _), outcome)
         }
     };
-    helpers.extend(bind_helper);
+    helpers.extend(bind_functions);
     let bind = quote_spanned! {name.span()=>
         #check_event
         __polyn_bind::<#generics>(
@@ -520,6 +517,21 @@ mod tests {
         tokens.to_string()
     }
 
+    /// `text` without whitespace nor trailing commas, so that the layout
+    /// of the expected tokens does not matter.
+    fn normalize(text: &str) -> String {
+        let mut text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for close in [")", "]", "}", ">"] {
+            text = text.replace(&format!(",{close}"), close);
+        }
+        text
+    }
+
+    /// Whether the expansion `out` contains `expected`, whatever the layout.
+    fn has(out: &str, expected: TokenStream) -> bool {
+        normalize(out).contains(&normalize(&expected.to_string()))
+    }
+
     #[test]
     fn a_typed_handler_with_state_and_context() {
         let out = expand_str(
@@ -562,7 +574,10 @@ mod tests {
                 fn bind(
                     &self,
                     __polyn_binder: __polyn::__private::Binder<Db>,
-                ) -> __polyn::__private::BoxFuture<'static, ::core::result::Result<__polyn::__private::Bound, __polyn::__private::Error>> {
+                ) -> __polyn::__private::BoxFuture<
+                    'static,
+                    ::core::result::Result<__polyn::__private::Bound, __polyn::__private::Error>,
+                > {
                     let _: &'static str = __polyn_event_type::<WidgetsCreatedV1>();
                     __polyn_bind::<WidgetsCreatedV1, _, _, _>(
                         __polyn_binder,
@@ -572,7 +587,7 @@ mod tests {
                             let __polyn_output = on_widget::call(
                                 __polyn_event,
                                 __polyn_context,
-                                __polyn::State(__polyn_state)
+                                __polyn::State(__polyn_state),
                             )
                             .await;
                             __polyn_outcome(__polyn_output)
@@ -582,8 +597,10 @@ mod tests {
             ),
             quote!(::std::boxed::Box::pin(binder.pull(handler))),
         ] {
-            let expected = squash(expected);
-            assert!(out.contains(&expected), "missing `{expected}` in\n{out}");
+            assert!(
+                has(&out, expected.clone()),
+                "missing `{expected}` in\n{out}"
+            );
         }
         assert!(
             out.contains("impl on_widget { # [doc = r\" The handler function itself"),
@@ -600,29 +617,41 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(
-                impl<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>
-                    __polyn::__private::Handler<__S> for f
-            ))),
+            has(
+                &out,
+                quote!(
+                    impl<__S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>
+                        __polyn::__private::Handler<__S> for f
+                )
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(__polyn_binder: __polyn::__private::Binder<__S>))),
+            has(
+                &out,
+                quote!(__polyn_binder: __polyn::__private::Binder<__S>)
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                __polyn_state: __S| async move {
-                    let __polyn_output = f::call(__polyn_event).await;
-                    __polyn_outcome(__polyn_output)
-                }
-            ))),
+            has(
+                &out,
+                quote!(
+                    __polyn_state: __S| async move {
+                        let __polyn_output = f::call(__polyn_event).await;
+                        __polyn_outcome(__polyn_output)
+                    }
+                )
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                struct f;
-            ))),
+            has(
+                &out,
+                quote!(
+                    struct f;
+                )
+            ),
             "{out}"
         );
         assert!(!out.contains("pub"), "{out}");
@@ -637,30 +666,36 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(HandlerSpec::new("user.created.v1").core(
-                ::core::option::Option::Some(::std::string::String::from("workers"))
-            )))),
+            has(
+                &out,
+                quote!(
+                    HandlerSpec::new("user.created.v1").core(::core::option::Option::Some(
+                        ::std::string::String::from("workers")
+                    ))
+                )
+            ),
             "{out}"
         );
         assert!(out.contains("include_bytes !"), "{out}");
         assert!(out.contains("user.created.v1.json"), "{out}");
         assert!(!out.contains("__polyn_event_type"), "{out}");
         assert!(
-            out.contains(&squash(quote!(
-                __polyn_bind::<__polyn::__private::Value, _, _, _>
-            ))),
+            has(
+                &out,
+                quote!(__polyn_bind::<__polyn::__private::Value, _, _, _>)
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                __polyn_event: __polyn::__private::Event<__polyn::__private::Value>
-            ))),
+            has(
+                &out,
+                quote!(
+                    __polyn_event: __polyn::__private::Event<__polyn::__private::Value>
+                )
+            ),
             "{out}"
         );
-        assert!(
-            out.contains(&squash(quote!(binder.core(handler)))),
-            "{out}"
-        );
+        assert!(has(&out, quote!(binder.core(handler))), "{out}");
 
         let out = expand_str(
             quote!(event = "user.created.v2"),
@@ -697,8 +732,10 @@ mod tests {
             quote!(::std::boxed::Box::pin(binder.request(handler))),
             quote!(__R: __polyn::__private::EventType),
         ] {
-            let expected = squash(expected);
-            assert!(out.contains(&expected), "missing `{expected}` in\n{out}");
+            assert!(
+                has(&out, expected.clone()),
+                "missing `{expected}` in\n{out}"
+            );
         }
         assert!(!out.contains("__polyn_outcome"), "{out}");
 
@@ -712,15 +749,19 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(
-                HandlerSpec::new("calc.mult.request.v1").request(::core::option::Option::None)
-            ))),
+            has(
+                &out,
+                quote!(
+                    HandlerSpec::new("calc.mult.request.v1").request(::core::option::Option::None)
+                )
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                __polyn_reply::<CalcMultResponseV1, _>(__polyn_output)
-            ))),
+            has(
+                &out,
+                quote!(__polyn_reply::<CalcMultResponseV1, _>(__polyn_output))
+            ),
             "{out}"
         );
     }
@@ -741,26 +782,27 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(
-                HandlerSpec::new(__polyn_event_type::<A>())
-                    .batch(2)
-                    .backoff(
-                        __polyn::__private::Duration::from_millis(250),
-                        __polyn::__private::Duration::from_millis(120000),
-                    )
-                    .keep_alive(false)
-                    .allow_other_types()
-                    .on_invalid({
-                        let __polyn_hook: fn(&__polyn::__private::InvalidMessage) = hooks::report;
-                        __polyn_hook
-                    })
-            ))),
+            has(
+                &out,
+                quote!(
+                    HandlerSpec::new(__polyn_event_type::<A>())
+                        .batch(2)
+                        .backoff(
+                            __polyn::__private::Duration::from_millis(250),
+                            __polyn::__private::Duration::from_millis(120000),
+                        )
+                        .keep_alive(false)
+                        .allow_other_types()
+                        .on_invalid({
+                            let __polyn_hook: fn(&__polyn::__private::InvalidMessage) =
+                                hooks::report;
+                            __polyn_hook
+                        })
+                )
+            ),
             "{out}"
         );
-        assert!(
-            out.contains(&squash(quote!(binder.pull(handler)))),
-            "{out}"
-        );
+        assert!(has(&out, quote!(binder.pull(handler))), "{out}");
 
         // One duration: the other is the default.
         let out = expand_str(
@@ -770,10 +812,13 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(.backoff(
-                __polyn::__private::Duration::from_millis(1000),
-                __polyn::__private::Duration::from_millis(10000),
-            )))),
+            has(
+                &out,
+                quote!(.backoff(
+                    __polyn::__private::Duration::from_millis(1000),
+                    __polyn::__private::Duration::from_millis(10000),
+                ))
+            ),
             "{out}"
         );
         let out = expand_str(
@@ -815,21 +860,21 @@ mod tests {
             ),
         );
         assert!(
-            out.contains(&squash(quote!(
-                use my::polyn as __polyn;
-            ))),
+            has(
+                &out,
+                quote!(
+                    use my::polyn as __polyn;
+                )
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(impl __polyn::__private::Handler<S> for f))),
+            has(&out, quote!(impl __polyn::__private::Handler<S> for f)),
             "{out}"
         );
+        assert!(has(&out, quote!(__polyn::State(__polyn_state))), "{out}");
         assert!(
-            out.contains(&squash(quote!(__polyn::State(__polyn_state)))),
-            "{out}"
-        );
-        assert!(
-            out.contains(&squash(quote!(.core(::core::option::Option::None)))),
+            has(&out, quote!(.core(::core::option::Option::None))),
             "{out}"
         );
         assert!(!out.contains("use :: polyn"), "{out}");
@@ -880,26 +925,38 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                async fn call(e: Event<A>, polyn::State(s): State<S>) -> u8 {
-                    1
-                }
-            ))),
+            has(
+                &out,
+                quote!(
+                    async fn call(e: Event<A>, polyn::State(s): State<S>) -> u8 {
+                        1
+                    }
+                )
+            ),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(impl __polyn::__private::Handler<S> for f))),
+            has(&out, quote!(impl __polyn::__private::Handler<S> for f)),
             "{out}"
         );
         assert!(
-            out.contains(&squash(quote!(
-                fn bind(
-                    &self,
-                    _: __polyn::__private::Binder<S>,
-                ) -> __polyn::__private::BoxFuture<'static, ::core::result::Result<__polyn::__private::Bound, __polyn::__private::Error>> {
-                    ::core::unreachable!()
-                }
-            ))),
+            has(
+                &out,
+                quote!(
+                    fn bind(
+                        &self,
+                        _: __polyn::__private::Binder<S>,
+                    ) -> __polyn::__private::BoxFuture<
+                        'static,
+                        ::core::result::Result<
+                            __polyn::__private::Bound,
+                            __polyn::__private::Error,
+                        >,
+                    > {
+                        ::core::unreachable!()
+                    }
+                )
+            ),
             "{out}"
         );
         assert_eq!(out.matches("unreachable").count(), 2, "{out}");

@@ -100,7 +100,8 @@ async fn a_macro_handler_is_served_acks_terms_and_retries() {
             let progress = PROGRESS.notified();
             let calls = calls();
             let reported = reports().len() >= 2;
-            if calls.iter().any(|(id, d)| id == "flaky" && *d == 2) && calls.len() >= 3 && reported {
+            if calls.iter().any(|(id, d)| id == "flaky" && *d == 2) && calls.len() >= 3 && reported
+            {
                 return;
             }
             let _ = tokio::time::timeout(Duration::from_secs(1), progress).await;
