@@ -123,6 +123,30 @@ pub enum Error {
         deadline: std::time::Duration,
     },
 
+    /// A migration file is malformed, or cannot be rolled back.
+    #[error("migration file `{file}` is invalid: {reason}")]
+    MigrationFile {
+        /// The file (or folder) at fault.
+        file: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
+    /// A migration's operation failed on the server: it is not recorded,
+    /// the migrations before it are.
+    #[error(
+        "migration `{file}` failed at {operation}: {reason}; it is not recorded as run (the \
+         migrations before it are): fix it and migrate again"
+    )]
+    Migration {
+        /// The migration file.
+        file: String,
+        /// The operation that failed.
+        operation: String,
+        /// The server's error.
+        reason: String,
+    },
+
     /// A request was answered with an error by the service (the
     /// `Nats-Service-Error` and `Nats-Service-Error-Code` headers of NATS
     /// services).

@@ -43,6 +43,7 @@ mod handler;
 mod handler_options;
 mod include_events;
 mod invalid_message;
+mod migration;
 mod monitor;
 pub mod naming;
 mod outcome;
@@ -81,6 +82,9 @@ pub use futures_util::future::BoxFuture;
 pub use handler::{Handler, HandlerKind, HandlerSpec};
 pub use handler_options::{DEFAULT_CONCURRENCY, HandlerOptions, MAX_CONCURRENCY};
 pub use invalid_message::InvalidMessage;
+pub use migration::{
+    MIGRATIONS_BUCKET, Migration, MigrationStatus, Migrations, Migrator, Operation,
+};
 pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
 pub use outcome::{BoxError, IntoOutcome, Outcome};
 #[cfg(feature = "macros")]
