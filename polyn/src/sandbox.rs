@@ -1,6 +1,7 @@
 //! [`Sandbox`]: an in-memory Polyn for application tests and local runs —
 //! no server, isolated per instance, behind the same [`Client`] API.
 
+mod provision;
 mod transport;
 mod world;
 

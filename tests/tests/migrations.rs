@@ -181,3 +181,41 @@ async fn a_failing_migration_is_not_recorded_and_the_ones_before_it_are() {
     let status = migrator.status(&nats).await.expect("status");
     assert_eq!(status.pending, ["20261201000200"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_from_the_same_migrations_matches_the_server() {
+    let server = NatsServer::start();
+    let (nats, _) = connect(&server).await;
+    let migrations = Migrations::from_files([CREATE, LIMIT]).expect("valid migrations");
+    Migrator::new(migrations.clone(), "svc")
+        .max_replicas(1)
+        .migrate(&nats)
+        .await
+        .expect("migrate");
+    let config = polyn::Config::builder()
+        .domain("com.test")
+        .source_root("svc")
+        .build()
+        .expect("config");
+    let sandbox = polyn::Sandbox::builder(config.clone())
+        .migrations(&migrations)
+        .expect("provision")
+        .build();
+    sandbox
+        .verify_against(&nats)
+        .await
+        .expect("the same topology");
+
+    // A consumer the server lacks is caught.
+    let extra = (
+        "20261201000300_extra_consumer.toml",
+        "[[change]]\nop = \"create_consumer\"\nstream_name = \"WIDGETS\"\ndurable_name = \"extra\"\nfilter_subject = \"widgets.created.v1\"\n",
+    );
+    let more = Migrations::from_files([CREATE, LIMIT, extra]).expect("valid migrations");
+    let sandbox = polyn::Sandbox::builder(config)
+        .migrations(&more)
+        .expect("provision")
+        .build();
+    let err = sandbox.verify_against(&nats).await.expect_err("missing");
+    assert!(err.to_string().contains("extra"), "{err}");
+}

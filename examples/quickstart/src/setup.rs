@@ -1,21 +1,29 @@
-//! The client, on the sandbox or a real server, and what the Polyn CLI would
-//! set up before services start: the schema store, a stream per event and
-//! the handlers' durable consumers. Polyn itself never creates these.
+//! The client, on the sandbox or a real server. The service's streams and
+//! consumers come from its migrations (`polyn/migrations/`, baked into the
+//! binary), on the server and on the sandbox alike; the schema store is
+//! loaded as the Polyn CLI would.
 
-use polyn::async_nats::jetstream::{self, consumer, kv, stream};
-use polyn::{Client, Config, ConfigBuilder, EventType, Sandbox};
+use polyn::async_nats::jetstream::{self, kv};
+use polyn::{Client, Config, ConfigBuilder, EventType, Migrations, Migrator, Sandbox, Schema};
 
 use crate::events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
 
-/// Stream, message, schema and consumer source of each handler.
-const TOPOLOGY: [(&str, &str, &str, Option<&str>); 2] = [
-    ("WIDGETS", WidgetsCreatedV1::NAME, WidgetsCreatedV1::SCHEMA, None),
-    ("MONEY", MoneyAmountV1::NAME, MoneyAmountV1::SCHEMA, Some("billing")),
+/// The migration files, embedded so a release binary migrates itself.
+const MIGRATIONS: [(&str, &str); 2] = [
+    (
+        "20261202090000_create_widgets.toml",
+        include_str!("../polyn/migrations/20261202090000_create_widgets.toml"),
+    ),
+    (
+        "20261202090100_create_money.toml",
+        include_str!("../polyn/migrations/20261202090100_create_money.toml"),
+    ),
 ];
 
-/// Message and schema of the request handler's request and reply: core
-/// NATS, so no stream and no consumer.
-const REQUEST_REPLY: [(&str, &str); 2] = [
+/// Message and schema of every event the service uses.
+const SCHEMAS: [(&str, &str); 4] = [
+    (WidgetsCreatedV1::NAME, WidgetsCreatedV1::SCHEMA),
+    (MoneyAmountV1::NAME, MoneyAmountV1::SCHEMA),
     (CalcMultRequestV1::NAME, CalcMultRequestV1::SCHEMA),
     (CalcMultResponseV1::NAME, CalcMultResponseV1::SCHEMA),
 ];
@@ -23,48 +31,41 @@ const REQUEST_REPLY: [(&str, &str); 2] = [
 /// A client on the server at `NATS_URL`, or on the in-memory sandbox.
 pub(crate) async fn client() -> Result<Client, crate::Error> {
     let config = Config::builder().domain("com.acme").source_root("quickstart");
+    let migrations = Migrations::from_files(MIGRATIONS)?;
     match std::env::var("NATS_URL") {
         Ok(url) => {
             println!("using the NATS server at {}", polyn::redact_url(&url));
             let config = config.server(url.as_str()).build()?;
-            set_up_server(&url, &config).await?;
+            set_up_server(&url, &config, migrations).await?;
             Ok(Client::connect(config).await?)
         }
         Err(_) => {
             println!("NATS_URL is not set: using the in-memory sandbox");
-            Ok(sandbox(config)?.client())
+            Ok(sandbox(config, &migrations)?.client())
         }
     }
 }
 
-fn sandbox(config: ConfigBuilder) -> Result<Sandbox, polyn::Error> {
-    let mut builder = Sandbox::builder(config.build()?)
-        .event::<WidgetsCreatedV1>()?
-        .event::<MoneyAmountV1>()?
-        .event::<CalcMultRequestV1>()?
-        .event::<CalcMultResponseV1>()?;
-    for (stream, message, _, source) in TOPOLOGY {
-        builder = builder.stream(stream, &[message]).consumer(stream, message, source)?;
+fn sandbox(config: ConfigBuilder, migrations: &Migrations) -> Result<Sandbox, polyn::Error> {
+    let mut builder = Sandbox::builder(config.build()?);
+    for (name, schema) in SCHEMAS {
+        builder = builder.schema(Schema::from_json_str(name, schema)?);
     }
-    Ok(builder.build())
+    Ok(builder.migrations(migrations)?.build())
 }
 
-async fn set_up_server(url: &str, config: &Config) -> Result<(), crate::Error> {
-    let js = jetstream::new(polyn::async_nats::connect(url).await?);
+async fn set_up_server(
+    url: &str,
+    config: &Config,
+    migrations: Migrations,
+) -> Result<(), crate::Error> {
+    let nats = polyn::async_nats::connect(url).await?;
+    let js = jetstream::new(nats.clone());
     let bucket = kv::Config { bucket: "POLYN_SCHEMAS".into(), ..Default::default() };
     let schemas = js.create_or_update_key_value(bucket).await?;
-    for (stream, message, schema, source) in TOPOLOGY {
-        schemas.put(message, schema.into()).await?;
-        let subjects = vec![message.to_owned()];
-        let stream = stream::Config { name: stream.into(), subjects, ..Default::default() };
-        let stream = js.get_or_create_stream(stream).await?;
-        let name = config.consumer_name(message, source)?;
-        let durable =
-            consumer::pull::Config { durable_name: Some(name.clone()), ..Default::default() };
-        stream.get_or_create_consumer(&name, durable).await?;
+    for (name, schema) in SCHEMAS {
+        schemas.put(name, schema.into()).await?;
     }
-    for (message, schema) in REQUEST_REPLY {
-        schemas.put(message, schema.into()).await?;
-    }
+    Migrator::new(migrations, config.source_root()).max_replicas(1).migrate(&nats).await?;
     Ok(())
 }
