@@ -71,7 +71,9 @@ impl SandboxBuilder {
             Operation::DeleteStream { name } => {
                 let index = self.stream_index(name)?;
                 self.world.streams.remove(index);
-                self.world.consumers.retain(|consumer| consumer.stream != *name);
+                self.world
+                    .consumers
+                    .retain(|consumer| consumer.stream != *name);
             }
             Operation::CreateConsumer { stream, config } => {
                 let index = self.stream_index(stream)?;
@@ -114,7 +116,9 @@ impl SandboxBuilder {
                     .consumers
                     .retain(|c| !(c.stream == *stream && c.name == *consumer));
                 if self.world.consumers.len() == before {
-                    return Err(format!("consumer `{consumer}` does not exist in `{stream}`"));
+                    return Err(format!(
+                        "consumer `{consumer}` does not exist in `{stream}`"
+                    ));
                 }
             }
         }
