@@ -464,6 +464,22 @@ impl Client {
     }
 }
 
+impl Config {
+    /// Opens a plain `async-nats` connection with the configured servers,
+    /// credentials and TLS, without loading the schema store: for tools
+    /// such as a [`Migrator`](crate::Migrator), which run before the store
+    /// exists.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), polyn::Error> {
+    /// let nats = polyn::Config::from_env()?.connect_nats().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_nats(&self) -> Result<async_nats::Client, Error> {
+        connect_nats(self).await
+    }
+}
+
 /// Opens the `async-nats` connection described by the configuration.
 async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
     let servers: Vec<String> = if config.servers().is_empty() {

@@ -1,0 +1,429 @@
+//! `polyn`: provisioning for Polyn for Rust services. Writes migrations
+//! by the protocol's conventions, runs them, rolls them back and shows
+//! which have run.
+
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use polyn::{Config, Migration, Migrations, Migrator};
+use serde_json::json;
+
+/// Provisioning for Polyn services: migrations of the streams and
+/// consumers a service owns, recorded in the `POLYN_MIGRATIONS` bucket.
+///
+/// Settings come from flags, else the environment (a `.env` file in the
+/// current folder is read first): `NATS_URL`, `NATS_USER`/`NATS_PASSWORD`,
+/// `NATS_TOKEN`, `NATS_NKEY_SEED`, `NATS_CREDS`, `NATS_TLS_*`,
+/// `POLYN_DOMAIN`, `POLYN_SOURCE_ROOT`, `POLYN_MAX_REPLICAS`.
+#[derive(Debug, Parser)]
+#[command(name = "polyn", version)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Settings {
+    /// The migrations folder.
+    #[arg(
+        long,
+        global = true,
+        default_value = "polyn/migrations",
+        env = "POLYN_MIGRATIONS_DIR"
+    )]
+    dir: PathBuf,
+    /// Print JSON, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The NATS server URL(s), comma-separated [env: NATS_URL].
+    #[arg(long, global = true)]
+    server: Option<String>,
+    /// The service's domain, e.g. `com.acme` [env: POLYN_DOMAIN].
+    #[arg(long, global = true)]
+    domain: Option<String>,
+    /// The service's source root, e.g. `user.backend`: the key its
+    /// migrations are recorded under [env: POLYN_SOURCE_ROOT].
+    #[arg(long, global = true)]
+    source_root: Option<String>,
+    /// Lower every `num_replicas` above this [env: POLYN_MAX_REPLICAS].
+    #[arg(long, global = true)]
+    max_replicas: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a new migration file.
+    #[command(subcommand)]
+    Gen(Gen),
+    /// Run the pending migrations, in id order.
+    ///
+    /// Example: `polyn migrate --dry-run` prints what would run.
+    Migrate {
+        /// Print the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Roll back the last migration run.
+    ///
+    /// Example: `polyn rollback --dry-run` prints what would be undone.
+    Rollback {
+        /// Print the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Migrations and where they stand.
+    #[command(subcommand)]
+    Migrations(MigrationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum Gen {
+    /// An empty migration to fill in.
+    ///
+    /// Example: `polyn gen migration add_orders_retention`.
+    Migration {
+        /// Its snake_case name.
+        name: String,
+    },
+    /// A migration creating the conventional stream of a message.
+    ///
+    /// Example: `polyn gen stream user.created.v1` writes a stream
+    /// `USER_CREATED_V1` on `user.created.v1` (or `user.created.v1.*` when
+    /// its schema declares an `identity`).
+    Stream {
+        /// The message name.
+        message: String,
+        /// The schemas folder, for the message's `identity`.
+        #[arg(long, default_value = "schemas")]
+        schemas: PathBuf,
+    },
+    /// A migration creating the conventional durable consumer of a message.
+    ///
+    /// Example: `polyn gen consumer user.created.v1 --source billing` writes
+    /// the consumer `<source_root>_billing_user_created_v1`.
+    Consumer {
+        /// The message name.
+        message: String,
+        /// A source refining the consumer name, as the handler's `source`.
+        #[arg(long)]
+        source: Option<String>,
+        /// The stream (default: the message's conventional stream).
+        #[arg(long)]
+        stream: Option<String>,
+        /// The schemas folder, for the message's `identity`.
+        #[arg(long, default_value = "schemas")]
+        schemas: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrationsCommand {
+    /// Which migrations have run and which are pending.
+    ///
+    /// Example: `polyn migrations status --json`.
+    Status,
+}
+
+fn main() -> ExitCode {
+    // Settings from a `.env` file, under the environment's own.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(&cli.settings, &format!("cannot start: {err}")),
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&cli.settings, &message),
+    }
+}
+
+fn fail(settings: &Settings, message: &str) -> ExitCode {
+    if settings.json {
+        println!("{}", json!({ "error": message }));
+    }
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: &Cli) -> Result<(), String> {
+    let settings = &cli.settings;
+    match &cli.command {
+        Command::Gen(what) => generate(settings, what),
+        Command::Migrate { dry_run } => migrate(settings, *dry_run).await,
+        Command::Rollback { dry_run } => rollback(settings, *dry_run).await,
+        Command::Migrations(MigrationsCommand::Status) => status(settings).await,
+    }
+}
+
+/// A setting: the flag, else the environment.
+fn setting(flag: Option<&String>, variable: &str) -> Option<String> {
+    flag.cloned().or_else(|| {
+        std::env::var(variable)
+            .ok()
+            .filter(|value| !value.is_empty())
+    })
+}
+
+fn config(settings: &Settings) -> Result<Config, String> {
+    Config::from_lookup(|name| match name {
+        "NATS_URL" => setting(settings.server.as_ref(), name),
+        "POLYN_DOMAIN" => setting(settings.domain.as_ref(), name),
+        "POLYN_SOURCE_ROOT" => setting(settings.source_root.as_ref(), name),
+        _ => std::env::var(name).ok(),
+    })
+    .map_err(|err| err.to_string())
+}
+
+fn max_replicas(settings: &Settings) -> Result<Option<usize>, String> {
+    match settings.max_replicas {
+        Some(max) => Ok(Some(max)),
+        None => match std::env::var("POLYN_MAX_REPLICAS") {
+            Ok(value) if !value.is_empty() => value.parse().map(Some).map_err(|_| {
+                format!("POLYN_MAX_REPLICAS must be a positive integer, got {value:?}")
+            }),
+            _ => Ok(None),
+        },
+    }
+}
+
+async fn migrator(settings: &Settings) -> Result<(Migrator, polyn::async_nats::Client), String> {
+    let migrations = load(&settings.dir)?;
+    let config = config(settings)?;
+    let mut migrator = Migrator::new(migrations, config.source_root());
+    if let Some(max) = max_replicas(settings)? {
+        migrator = migrator.max_replicas(max);
+    }
+    let nats = config.connect_nats().await.map_err(|err| err.to_string())?;
+    Ok((migrator, nats))
+}
+
+fn load(dir: &Path) -> Result<Migrations, String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "no migrations folder at {}: write one with `polyn gen migration <name>`, or give \
+             `--dir`",
+            dir.display()
+        ));
+    }
+    Migrations::from_dir(dir).map_err(|err| err.to_string())
+}
+
+fn operations(migration: &Migration, down: bool) -> Result<Vec<String>, String> {
+    let operations = if down {
+        migration.down().map_err(|err| err.to_string())?
+    } else {
+        migration.up().to_vec()
+    };
+    Ok(operations.iter().map(ToString::to_string).collect())
+}
+
+async fn migrate(settings: &Settings, dry_run: bool) -> Result<(), String> {
+    let (migrator, nats) = migrator(settings).await?;
+    if dry_run {
+        let status = migrator
+            .status(&nats)
+            .await
+            .map_err(|err| err.to_string())?;
+        let mut plan = Vec::new();
+        for id in &status.pending {
+            if let Some(migration) = migrator.migrations().get(id) {
+                plan.push((migration, operations(migration, false)?));
+            }
+        }
+        if settings.json {
+            let plan: Vec<_> = plan
+                .iter()
+                .map(|(m, ops)| json!({"id": m.id(), "file": m.file(), "operations": ops}))
+                .collect();
+            println!("{}", json!({ "dry_run": true, "would_run": plan }));
+        } else if plan.is_empty() {
+            println!("nothing to migrate: every migration has run");
+        } else {
+            for (migration, operations) in plan {
+                println!("would run {}", migration.file());
+                for operation in operations {
+                    println!("  {operation}");
+                }
+            }
+        }
+        return Ok(());
+    }
+    let ran = migrator
+        .migrate(&nats)
+        .await
+        .map_err(|err| err.to_string())?;
+    if settings.json {
+        println!("{}", json!({ "ran": ran }));
+    } else if ran.is_empty() {
+        println!("nothing to migrate: every migration has run");
+    } else {
+        for id in &ran {
+            let file = migrator
+                .migrations()
+                .get(id)
+                .map_or(id.as_str(), Migration::file);
+            println!("ran {file}");
+        }
+    }
+    Ok(())
+}
+
+async fn rollback(settings: &Settings, dry_run: bool) -> Result<(), String> {
+    let (migrator, nats) = migrator(settings).await?;
+    if dry_run {
+        let status = migrator
+            .status(&nats)
+            .await
+            .map_err(|err| err.to_string())?;
+        let last = status
+            .applied
+            .last()
+            .and_then(|id| migrator.migrations().get(id));
+        let plan = match last {
+            Some(migration) => Some((migration, operations(migration, true)?)),
+            None => None,
+        };
+        match (settings.json, plan) {
+            (true, Some((m, ops))) => println!(
+                "{}",
+                json!({"dry_run": true, "would_roll_back": {"id": m.id(), "file": m.file(), "operations": ops}})
+            ),
+            (true, None) => println!("{}", json!({ "dry_run": true, "would_roll_back": null })),
+            (false, Some((migration, operations))) => {
+                println!("would roll back {}", migration.file());
+                for operation in operations {
+                    println!("  {operation}");
+                }
+            }
+            (false, None) => println!("nothing to roll back: no migration has run"),
+        }
+        return Ok(());
+    }
+    let rolled_back = migrator
+        .rollback(&nats)
+        .await
+        .map_err(|err| err.to_string())?;
+    if settings.json {
+        println!("{}", json!({ "rolled_back": rolled_back }));
+    } else {
+        match rolled_back {
+            Some(id) => {
+                let file = migrator
+                    .migrations()
+                    .get(&id)
+                    .map_or(id.as_str(), Migration::file);
+                println!("rolled back {file}");
+            }
+            None => println!("nothing to roll back: no migration has run"),
+        }
+    }
+    Ok(())
+}
+
+async fn status(settings: &Settings) -> Result<(), String> {
+    let (migrator, nats) = migrator(settings).await?;
+    let status = migrator
+        .status(&nats)
+        .await
+        .map_err(|err| err.to_string())?;
+    if settings.json {
+        println!(
+            "{}",
+            json!({ "applied": status.applied, "pending": status.pending })
+        );
+        return Ok(());
+    }
+    for migration in migrator.migrations().iter() {
+        let state = if status
+            .applied
+            .binary_search(&migration.id().to_owned())
+            .is_ok()
+        {
+            "applied"
+        } else {
+            "pending"
+        };
+        println!("{state:8} {}", migration.file());
+    }
+    for id in &status.applied {
+        if migrator.migrations().get(id).is_none() {
+            println!("applied  {id} (no file has this id)");
+        }
+    }
+    Ok(())
+}
+
+fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {
+    let (name, text) = match what {
+        Gen::Migration { name } => (name.clone(), generate::empty()),
+        Gen::Stream { message, schemas } => {
+            polyn::naming::validate_message_name(message).map_err(|err| err.to_string())?;
+            let identity = generate::has_identity(schemas, message)?;
+            let name = format!("create_{}_stream", message.replace('.', "_"));
+            (name, generate::stream(message, identity))
+        }
+        Gen::Consumer {
+            message,
+            source,
+            stream,
+            schemas,
+        } => {
+            let source_root = setting(settings.source_root.as_ref(), "POLYN_SOURCE_ROOT").ok_or(
+                "the consumer name starts with the service's source root: set \
+                        POLYN_SOURCE_ROOT or give `--source-root`",
+            )?;
+            let domain = setting(settings.domain.as_ref(), "POLYN_DOMAIN").unwrap_or_default();
+            let consumer =
+                polyn::naming::consumer_name(&domain, &source_root, message, source.as_deref())
+                    .map_err(|err| err.to_string())?;
+            let identity = generate::has_identity(schemas, message)?;
+            let stream = stream
+                .clone()
+                .unwrap_or_else(|| polyn::naming::stream_name(message));
+            let filter = polyn::naming::stream_subject(message, identity);
+            let name = format!("create_{consumer}_consumer");
+            (
+                name,
+                generate::consumer(message, &stream, &consumer, &filter),
+            )
+        }
+    };
+    let dir = &settings.dir;
+    generate::check_clash(dir, &name)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create the folder {}: {err}", dir.display()))?;
+    // One migration a second: a second one in the same second takes the next.
+    let mut at = chrono::Utc::now();
+    let path = loop {
+        let timestamp = at.format("%Y%m%d%H%M%S").to_string();
+        let taken = std::fs::read_dir(dir)
+            .map_err(|err| format!("cannot read the folder {}: {err}", dir.display()))?
+            .flatten()
+            .any(|entry| {
+                entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{timestamp}_"))
+            });
+        if !taken {
+            break dir.join(generate::file_name(&timestamp, &name)?);
+        }
+        at += chrono::Duration::seconds(1);
+    };
+    std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    if settings.json {
+        println!("{}", json!({ "created": path.display().to_string() }));
+    } else {
+        println!("created {}", path.display());
+    }
+    Ok(())
+}
