@@ -223,7 +223,8 @@ pub enum Error {
     /// The durable consumer a subscriber binds to does not exist. Protocol-mandated text.
     #[error(
         "Consumer {name} does not exist. Use polyn-cli to create it before attempting to subscribe \
-         (looked in stream `{stream}`)"
+         (looked in stream `{stream}`): write its migration with `polyn gen consumer <message>` \
+         and run `polyn migrate`"
     )]
     ConsumerNotFound {
         /// The consumer name.
@@ -314,7 +315,7 @@ pub enum Error {
     /// A real server lacks streams or consumers the sandbox declares.
     #[error(
         "the server does not match the sandbox's streams and consumers:\n{}\ncreate them with \
-         the Polyn CLI or your migrations",
+         the service's migrations (`polyn migrate`)",
         problems.join("\n")
     )]
     TopologyMismatch {
@@ -329,7 +330,8 @@ pub enum Error {
     /// No stream captures the subject of a message.
     #[error(
         "Could not find any streams for type {subject}; create a stream whose subjects include \
-         `{subject}` (Polyn never creates streams itself)"
+         `{subject}`: write its migration with `polyn gen stream {subject}` and run `polyn migrate` \
+         (the runtime never creates streams itself)"
     )]
     StreamNotFound {
         /// The subject no stream captures.

@@ -67,7 +67,7 @@ mod validation;
 
 /// The NATS client Polyn runs on, re-exported so a service can use the same
 /// version for what Polyn does not cover (e.g. [`Client::with_nats`], or
-/// setting up streams and consumers as the Polyn CLI does).
+/// reading what [`Migrator`] provisioned).
 pub use async_nats;
 pub use binder::{Binder, Bound};
 pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};

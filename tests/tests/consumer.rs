@@ -535,7 +535,8 @@ async fn missing_streams_and_consumers_are_clear_errors() {
     assert_eq!(
         err.to_string(),
         "Consumer user_backend_billing_widgets_created_v1 does not exist. Use polyn-cli to create it \
-         before attempting to subscribe (looked in stream `WIDGETS`)"
+         before attempting to subscribe (looked in stream `WIDGETS`): write its migration with \
+         `polyn gen consumer <message>` and run `polyn migrate`"
     );
     let err = client
         .consumer::<WidgetsCreatedV1>()
