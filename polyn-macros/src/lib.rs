@@ -9,6 +9,7 @@
 
 mod ast;
 mod attr;
+mod embed;
 mod errors;
 mod expand;
 mod names;
@@ -199,4 +200,24 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::handler(args.into(), item.into()).into()
+}
+
+/// A service's migration files (`*.toml` in the folder given, relative to
+/// the crate's `Cargo.toml`; default `polyn/migrations`), baked into the
+/// binary: a `Result<polyn::Migrations, polyn::Error>`, so a release build
+/// migrates itself with no files on the host. File names are checked at
+/// compile time; their contents when the expression runs.
+///
+/// ```ignore
+/// let migrations = polyn::migrations!("polyn/migrations")?;
+/// polyn::Migrator::new(migrations, config.source_root()).migrate(&nats).await?;
+/// ```
+///
+/// A changed file rebuilds the crate; a new file is seen at the crate's
+/// next build (a `build.rs` printing `cargo:rerun-if-changed=polyn/migrations`
+/// makes that automatic).
+#[proc_macro]
+pub fn migrations(args: TokenStream) -> TokenStream {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
+    embed::migrations(args.into(), manifest_dir.as_deref()).into()
 }

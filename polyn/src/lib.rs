@@ -88,7 +88,7 @@ pub use migration::{
 pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
 pub use outcome::{BoxError, IntoOutcome, Outcome};
 #[cfg(feature = "macros")]
-pub use polyn_macros::handler;
+pub use polyn_macros::{handler, migrations};
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
 pub use received::Received;
 pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};

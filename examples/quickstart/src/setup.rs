@@ -1,24 +1,12 @@
 //! The client, on the sandbox or a real server. The service's streams and
 //! consumers come from its migrations (`polyn/migrations/`, baked into the
-//! binary), on the server and on the sandbox alike; the schema store is
-//! loaded as the Polyn CLI would.
+//! binary by `polyn::migrations!`), on the server and on the sandbox alike;
+//! the schema store is loaded from the generated types' schemas.
 
 use polyn::async_nats::jetstream::{self, kv};
 use polyn::{Client, Config, ConfigBuilder, EventType, Migrations, Migrator, Sandbox, Schema};
 
 use crate::events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
-
-/// The migration files, embedded so a release binary migrates itself.
-const MIGRATIONS: [(&str, &str); 2] = [
-    (
-        "20261202090000_create_widgets.toml",
-        include_str!("../polyn/migrations/20261202090000_create_widgets.toml"),
-    ),
-    (
-        "20261202090100_create_money.toml",
-        include_str!("../polyn/migrations/20261202090100_create_money.toml"),
-    ),
-];
 
 /// Message and schema of every event the service uses.
 const SCHEMAS: [(&str, &str); 4] = [
@@ -31,7 +19,8 @@ const SCHEMAS: [(&str, &str); 4] = [
 /// A client on the server at `NATS_URL`, or on the in-memory sandbox.
 pub(crate) async fn client() -> Result<Client, crate::Error> {
     let config = Config::builder().domain("com.acme").source_root("quickstart");
-    let migrations = Migrations::from_files(MIGRATIONS)?;
+    // The migration files, baked into the binary: it migrates itself.
+    let migrations = polyn::migrations!("polyn/migrations")?;
     match std::env::var("NATS_URL") {
         Ok(url) => {
             println!("using the NATS server at {}", polyn::redact_url(&url));
