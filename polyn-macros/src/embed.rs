@@ -32,7 +32,9 @@ fn expand(args: TokenStream, manifest_dir: Option<&Path>) -> syn::Result<TokenSt
         })?;
         (lit.value(), lit.span())
     };
-    let dir = manifest_dir.unwrap_or_else(|| Path::new(".")).join(&relative);
+    let dir = manifest_dir
+        .unwrap_or_else(|| Path::new("."))
+        .join(&relative);
     let files = list(&dir).map_err(|message| syn::Error::new(span, message))?;
     let entries = files.iter().map(|(name, path)| {
         let path = path.to_string_lossy().into_owned();
@@ -95,13 +97,21 @@ mod tests {
         std::fs::write(dir.join("20261202150001_b.toml"), "").expect("write");
         std::fs::write(dir.join("20261202150000_a.toml"), "").expect("write");
         std::fs::write(dir.join("README.md"), "").expect("write");
-        let files: Vec<String> = list(&dir).expect("list").into_iter().map(|(n, _)| n).collect();
+        let files: Vec<String> = list(&dir)
+            .expect("list")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(files, ["20261202150000_a.toml", "20261202150001_b.toml"]);
         let out = migrations(quote!("."), Some(&dir)).to_string();
         assert!(out.contains("Migrations :: from_files"), "{out}");
         assert!(out.contains("include_str !"), "{out}");
         std::fs::write(dir.join("2026_bad.toml"), "").expect("write");
-        assert!(list(&dir).expect_err("bad name").contains("`2026_bad.toml`"));
+        assert!(
+            list(&dir)
+                .expect_err("bad name")
+                .contains("`2026_bad.toml`")
+        );
         std::fs::remove_dir_all(&dir).expect("cleanup");
         let out = migrations(quote!("nowhere"), Some(&dir)).to_string();
         assert!(out.contains("cannot read the migrations folder"), "{out}");
