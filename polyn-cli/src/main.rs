@@ -17,7 +17,9 @@ use serde_json::json;
 /// Settings come from flags, else the environment (a `.env` file in the
 /// current folder is read first): `NATS_URL`, `NATS_USER`/`NATS_PASSWORD`,
 /// `NATS_TOKEN`, `NATS_NKEY_SEED`, `NATS_CREDS`, `NATS_TLS_*`,
-/// `POLYN_DOMAIN`, `POLYN_SOURCE_ROOT`, `POLYN_MAX_REPLICAS`.
+/// `POLYN_DOMAIN`, `POLYN_SOURCE_ROOT`, `POLYN_MAX_REPLICAS`; the Polyn CLI's
+/// `NATS_SERVERS`, `NATS_CREDENTIALS`, `NATS_CA_FILE` and `NATS_TLS` are read
+/// too.
 #[derive(Debug, Parser)]
 #[command(name = "polyn", version)]
 struct Cli {
@@ -174,13 +176,28 @@ fn setting(flag: Option<&String>, variable: &str) -> Option<String> {
 }
 
 fn config(settings: &Settings) -> Result<Config, String> {
-    Config::from_lookup(|name| match name {
-        "NATS_URL" => setting(settings.server.as_ref(), name),
-        "POLYN_DOMAIN" => setting(settings.domain.as_ref(), name),
-        "POLYN_SOURCE_ROOT" => setting(settings.source_root.as_ref(), name),
-        _ => std::env::var(name).ok(),
+    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    Config::from_lookup(|name| lookup(settings, &env, name)).map_err(|err| err.to_string())
+}
+
+/// A setting for the configuration: the flag, else the variable, else the
+/// Polyn CLI's older name for it (`NATS_SERVERS`, `NATS_CREDENTIALS`,
+/// `NATS_CA_FILE`, `NATS_TLS`).
+fn lookup(settings: &Settings, env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    let flag = match name {
+        "NATS_URL" => settings.server.clone(),
+        "POLYN_DOMAIN" => settings.domain.clone(),
+        "POLYN_SOURCE_ROOT" => settings.source_root.clone(),
+        _ => None,
+    };
+    flag.or_else(|| env(name)).or_else(|| match name {
+        "NATS_URL" => env("NATS_SERVERS"),
+        "NATS_CREDS" => env("NATS_CREDENTIALS"),
+        "NATS_TLS_CA" => env("NATS_CA_FILE"),
+        // Any value turns TLS on, as the Polyn CLI has it.
+        "NATS_TLS_REQUIRED" => env("NATS_TLS").map(|_| "true".to_owned()),
+        _ => None,
     })
-    .map_err(|err| err.to_string())
 }
 
 fn max_replicas(settings: &Settings) -> Result<Option<usize>, String> {
@@ -426,4 +443,25 @@ fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {
         println!("created {}", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_then_variables_then_the_older_names() {
+        let cli = Cli::parse_from(["polyn", "--domain", "com.flag", "migrate"]);
+        let env = |name: &str| match name {
+            "POLYN_DOMAIN" => Some("com.env".to_owned()),
+            "NATS_SERVERS" => Some("nats://old:4222".to_owned()),
+            "NATS_TLS" => Some("1".to_owned()),
+            _ => None,
+        };
+        let get = |name| lookup(&cli.settings, &env, name);
+        assert_eq!(get("POLYN_DOMAIN").as_deref(), Some("com.flag"));
+        assert_eq!(get("NATS_URL").as_deref(), Some("nats://old:4222"));
+        assert_eq!(get("NATS_TLS_REQUIRED").as_deref(), Some("true"));
+        assert_eq!(get("NATS_CREDS"), None);
+    }
 }
