@@ -284,14 +284,15 @@ async fn migrate(settings: &Settings, dry_run: bool) -> Result<(), String> {
         println!("nothing to migrate: every migration has run");
     } else {
         for id in &ran {
-            let file = migrator
-                .migrations()
-                .get(id)
-                .map_or(id.as_str(), Migration::file);
-            println!("ran {file}");
+            println!("ran {}", file_of(&migrator, id));
         }
     }
     Ok(())
+}
+
+/// The file of the migration `id`, or the id when no file has it.
+fn file_of<'a>(migrator: &'a Migrator, id: &'a str) -> &'a str {
+    migrator.migrations().get(id).map_or(id, Migration::file)
 }
 
 async fn rollback(settings: &Settings, dry_run: bool) -> Result<(), String> {
@@ -333,13 +334,7 @@ async fn rollback(settings: &Settings, dry_run: bool) -> Result<(), String> {
         println!("{}", json!({ "rolled_back": rolled_back }));
     } else {
         match rolled_back {
-            Some(id) => {
-                let file = migrator
-                    .migrations()
-                    .get(&id)
-                    .map_or(id.as_str(), Migration::file);
-                println!("rolled back {file}");
-            }
+            Some(id) => println!("rolled back {}", file_of(&migrator, &id)),
             None => println!("nothing to roll back: no migration has run"),
         }
     }
