@@ -123,6 +123,24 @@ pub enum Error {
         deadline: std::time::Duration,
     },
 
+    /// A schema change would break the events or consumers of the old one.
+    #[error(
+        "You have made a backwards-incompatible change on schema {name}. If you need to make a \
+         backwards-incompatible change you should create a new schema with a new name (usually \
+         this means bumping the version number, here `{next}`). Producers should continue to \
+         publish the old event until you are certain that there are no more Consumers \
+         subscribing to it.\n{}",
+        changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    )]
+    IncompatibleSchema {
+        /// The message name.
+        name: String,
+        /// The name to publish the change as instead.
+        next: String,
+        /// Every breaking change.
+        changes: Vec<crate::Incompatibility>,
+    },
+
     /// A migration file is malformed, or cannot be rolled back.
     #[error("migration file `{file}` is invalid: {reason}")]
     MigrationFile {

@@ -28,6 +28,7 @@
 
 mod binder;
 mod client;
+mod compatibility;
 mod config;
 mod consumer;
 mod conversion_error;
@@ -71,6 +72,7 @@ mod validation;
 pub use async_nats;
 pub use binder::{Binder, Bound};
 pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
+pub use compatibility::{Incompatibility, check_compatibility, incompatibilities};
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
 pub use credentials::{Auth, Secret, Tls};

@@ -256,6 +256,29 @@ pub fn stream_subject(name: &str, has_identity: bool) -> String {
     }
 }
 
+/// The version of a message name: `3` for `orders.placed.v3`.
+///
+/// ```
+/// assert_eq!(polyn::naming::version("orders.placed.v3"), Some(3));
+/// assert_eq!(polyn::naming::version("orders.placed"), None);
+/// ```
+pub fn version(name: &str) -> Option<u32> {
+    name.rsplit_once('.')?.1.strip_prefix('v')?.parse().ok()
+}
+
+/// The name of the next version of a message: `orders.placed.v2` for
+/// `orders.placed.v1`, as a breaking change is published.
+///
+/// ```
+/// assert_eq!(polyn::naming::next_version("orders.placed.v1").as_deref(), Some("orders.placed.v2"));
+/// assert_eq!(polyn::naming::next_version("orders.placed"), None);
+/// ```
+pub fn next_version(name: &str) -> Option<String> {
+    let next = version(name)?.checked_add(1)?;
+    let (base, _) = name.rsplit_once('.')?;
+    Some(format!("{base}.v{next}"))
+}
+
 /// Whether a consumer filtered on `filter` delivers only messages named
 /// `name`: the filter is the name itself, or the name followed by more
 /// tokens (identity values), wildcards allowed only there.
