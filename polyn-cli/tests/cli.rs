@@ -221,3 +221,101 @@ fn bad_input_is_one_clear_error() {
     let error = fails(&mut polyn(at, None), &["--dir", "nowhere", "migrate"]);
     assert!(error.contains("no migrations folder at nowhere"), "{error}");
 }
+
+#[test]
+fn schemas_compat_gates_breaking_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = dir.path();
+    let write = |folder: &str, text: &str| {
+        std::fs::create_dir_all(at.join(folder)).expect("folder");
+        std::fs::write(at.join(folder).join("orders.placed.v1.json"), text).expect("write");
+    };
+    let schema =
+        r#"{"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}"#;
+    write("old", schema);
+    write(
+        "same",
+        r#"{"type": "object", "description": "An order", "properties": {"id": {"type": "string"}, "note": {"type": "string"}}, "required": ["id"]}"#,
+    );
+    write(
+        "breaking",
+        r#"{"type": "object", "properties": {"id": {"type": "integer"}, "note": {"type": "string"}}, "required": ["id", "note"]}"#,
+    );
+    write("broken", "{not json");
+
+    let (ok, stdout, stderr) = run(&mut polyn(at, None), &["schemas", "compat", "old", "same"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(stdout.trim(), "1 compatible, 0 new, 0 breaking");
+
+    let error = fails(
+        &mut polyn(at, None),
+        &["schemas", "compat", "old", "breaking"],
+    );
+    assert!(
+        error.contains("1 schema(s) have backwards-incompatible changes"),
+        "{error}"
+    );
+    let (_, stdout, _) = run(
+        &mut polyn(at, None),
+        &["schemas", "compat", "old", "breaking"],
+    );
+    assert!(
+        stdout.starts_with("breaking orders.placed.v1 (publish it as `orders.placed.v2` instead):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  at `/properties/id`: the `type` changed from string to integer"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  at `/required`: required properties were added: [\"note\"]"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(
+        &mut polyn(at, None),
+        &["schemas", "compat", "old", "breaking", "--json"],
+    );
+    assert!(!ok);
+    let report = json(stdout.lines().next().unwrap_or_default());
+    assert_eq!(report["breaking"][0]["next"], "orders.placed.v2");
+    assert_eq!(
+        report["breaking"][0]["changes"][0]["path"],
+        "/properties/id"
+    );
+
+    let error = fails(
+        &mut polyn(at, None),
+        &["schemas", "compat", "old", "broken"],
+    );
+    assert!(
+        error.contains("orders.placed.v1.json is not JSON"),
+        "{error}"
+    );
+
+    // Against the server's schema store.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let env = runtime.block_on(polyn_tests::PolynEnv::start());
+    let schemas = polyn_tests::env::schemas_dir();
+    let schemas = schemas.to_string_lossy();
+    let (ok, stdout, stderr) = run(
+        polyn(at, None).env("NATS_URL", env.server.url()),
+        &["schemas", "compat", "bucket", &schemas],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("6 compatible, 0 new, 0 breaking"),
+        "{stdout}"
+    );
+    let bare = NatsServer::start();
+    let error = fails(
+        &mut polyn(at, Some(&bare)),
+        &["schemas", "compat", "bucket", "old"],
+    );
+    assert!(
+        error.contains("the server has no schema store (KV bucket `POLYN_SCHEMAS`)"),
+        "{error}"
+    );
+}
