@@ -7,12 +7,7 @@ use std::path::Path;
 /// The file name of a new migration: `<timestamp>_<name>.toml`. The name is
 /// snake_case (lowercase letters, digits and `_`).
 pub(crate) fn file_name(timestamp: &str, name: &str) -> Result<String, String> {
-    if name.is_empty()
-        || name.starts_with('_')
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    if !polyn::naming::is_snake_name(name) {
         return Err(format!(
             "`{name}` is not a snake_case migration name: use lowercase letters, digits and `_`, \
              like `create_widgets_stream`"

@@ -288,10 +288,7 @@ async fn migrate(settings: &Settings, dry_run: bool) -> Result<(), String> {
             println!("nothing to migrate: every migration has run");
         } else {
             for (migration, operations) in plan {
-                println!("would run {}", migration.file());
-                for operation in operations {
-                    println!("  {operation}");
-                }
+                print_plan("would run", migration, &operations);
             }
         }
         return Ok(());
@@ -310,6 +307,14 @@ async fn migrate(settings: &Settings, dry_run: bool) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A migration a dry run would run or roll back, and its operations.
+fn print_plan(verb: &str, migration: &Migration, operations: &[String]) {
+    println!("{verb} {}", migration.file());
+    for operation in operations {
+        println!("  {operation}");
+    }
 }
 
 /// The file of the migration `id`, or the id when no file has it.
@@ -339,10 +344,7 @@ async fn rollback(settings: &Settings, dry_run: bool) -> Result<(), String> {
             ),
             (true, None) => println!("{}", json!({ "dry_run": true, "would_roll_back": null })),
             (false, Some((migration, operations))) => {
-                println!("would roll back {}", migration.file());
-                for operation in operations {
-                    println!("  {operation}");
-                }
+                print_plan("would roll back", migration, &operations);
             }
             (false, None) => println!("nothing to roll back: no migration has run"),
         }

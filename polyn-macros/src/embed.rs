@@ -64,15 +64,7 @@ pub(crate) fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stem = name.trim_end_matches(".toml");
-        let well_formed = stem.split_once('_').is_some_and(|(id, snake)| {
-            id.len() == 14
-                && id.bytes().all(|b| b.is_ascii_digit())
-                && !snake.is_empty()
-                && snake
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        });
+        let well_formed = polyn_naming::migration_file(&name).is_ok();
         if !well_formed {
             return Err(format!(
                 "`{name}` in {} is not named `<14-digit UTC timestamp>_<snake_case_name>.toml`, \

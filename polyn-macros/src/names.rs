@@ -9,56 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-pub(crate) use polyn_naming::{is_message_name, is_source_name};
-
-/// A NATS stream or consumer name: not empty, without whitespace, `.`, `*`,
-/// `>`, `/` or `\`.
-pub(crate) fn is_nats_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.chars().any(|c| {
-            matches!(c, '.' | '*' | '>' | '/' | '\\') || c.is_whitespace() || c.is_control()
-        })
-}
-
-/// A NATS queue group: not empty, without whitespace.
-pub(crate) fn is_queue_group(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// The number of single-character insertions, deletions and substitutions
-/// that turn `a` into `b`.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// The candidate closest to `wanted`, when it is close enough to be a typo.
-pub(crate) fn did_you_mean<'a>(
-    wanted: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (wanted.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|candidate| (edit_distance(wanted, candidate), candidate))
-        .filter(|&(distance, _)| distance <= limit)
-        .min_by_key(|&(distance, _)| distance)
-        .map(|(_, candidate)| candidate)
-}
+pub(crate) use polyn_naming::{
+    did_you_mean, is_message_name, is_nats_name, is_queue_group, is_source_name,
+};
 
 /// The message names of a schemas folder: the stems of its `**/*.json` files.
 #[derive(Debug)]
@@ -186,38 +139,6 @@ mod tests {
         for bad in ["", "Billing", "a::b", ":a", "a:", "a b", "a_b"] {
             assert!(!is_source_name(bad), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn nats_names() {
-        assert!(is_nats_name("WIDGETS"));
-        assert!(is_nats_name("user_backend_widgets_created_v1"));
-        for bad in ["", "a.b", "a*", "a>", "a b", "a/b", "a\\b"] {
-            assert!(!is_nats_name(bad), "{bad:?}");
-        }
-        assert!(is_queue_group("workers.eu"));
-        assert!(!is_queue_group("two words"));
-        assert!(!is_queue_group(""));
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("", ""), 0);
-        assert_eq!(edit_distance("abc", ""), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("user.created.v2", "user.created.v1"), 1);
-        assert_eq!(edit_distance("concurency", "concurrency"), 1);
-    }
-
-    #[test]
-    fn suggestions_are_close_names_only() {
-        let keys = ["event", "source", "concurrency", "batch"];
-        assert_eq!(did_you_mean("concurency", keys), Some("concurrency"));
-        assert_eq!(did_you_mean("sorce", keys), Some("source"));
-        assert_eq!(did_you_mean("events", keys), Some("event"));
-        assert_eq!(did_you_mean("flavor", keys), None);
-        assert_eq!(did_you_mean("x", Vec::<&str>::new()), None);
     }
 
     #[test]

@@ -384,6 +384,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         let mut stopped_at: Option<Instant> = None;
         let mut fatal: Option<Error> = None;
         let mut failures: u32 = 0;
+        // What the monitor shows, kept here so a pull touches it only on a change.
+        let mut pulling = false;
         loop {
             if stopping && stopped_at.is_none() {
                 stopped_at = Some(Instant::now());
@@ -442,6 +444,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                                 if let Some(problem) = problem {
                                     tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
                                     self.monitor.set_error(&problem);
+                                    pulling = false;
                                     self.monitor.set_pulling(false);
                                     if let Some(error) = self.check_presence().await {
                                         fatal = Some(error);
@@ -463,7 +466,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             };
             match session.pull(permit.num_permits()).await {
                 Ok(()) => {
-                    if failures == 0 {
+                    if failures == 0 && !pulling {
+                        pulling = true;
                         self.monitor.set_pulling(true);
                     }
                     match reserved.as_mut() {
@@ -475,6 +479,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                     drop(permit);
                     tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
                     self.monitor.set_error(&err);
+                    pulling = false;
                     self.monitor.set_pulling(false);
                     if let Some(error) = self.check_presence().await {
                         fatal = Some(error);

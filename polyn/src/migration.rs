@@ -252,40 +252,29 @@ impl Migration {
 
 /// The id and name of a migration file name, `<14 digits>_<snake>.toml`.
 fn file_id(file: &str) -> Result<(String, String), String> {
+    use crate::naming::MigrationFileError as Problem;
     let form = "migration files are named `<14-digit UTC timestamp>_<snake_case_name>.toml`, \
                 like `20261202150000_create_widgets.toml`";
-    let stem = file
-        .strip_suffix(".toml")
-        .ok_or_else(|| format!("it is not a `.toml` file; {form}"))?;
-    let (id, name) = stem
-        .split_once('_')
-        .ok_or_else(|| format!("its name has no `_`; {form}"))?;
-    if id.len() != 14 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{id}` is not a 14-digit timestamp; {form}"));
+    let stem = file.strip_suffix(".toml").unwrap_or(file);
+    let (id, name) = stem.split_once('_').unwrap_or((stem, ""));
+    match crate::naming::migration_file(file) {
+        Ok((id, name)) => Ok((id.to_owned(), name.to_owned())),
+        Err(Problem::NotToml) => Err(format!("it is not a `.toml` file; {form}")),
+        Err(Problem::NoName) => Err(format!("its name has no `_`; {form}")),
+        Err(Problem::BadTimestamp) => Err(format!("`{id}` is not a 14-digit timestamp; {form}")),
+        Err(_) => Err(format!("`{name}` is not a snake_case name; {form}")),
     }
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(format!("`{name}` is not a snake_case name; {form}"));
-    }
-    Ok((id.to_owned(), name.to_owned()))
 }
 
 /// A stream or consumer name the JetStream API accepts.
 fn check_name(kind: &str, name: &str) -> Result<(), String> {
-    if name.is_empty()
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\'))
-    {
-        return Err(format!(
-            "`{name}` is not a valid {kind} name: it cannot be empty or contain whitespace, \
-             `.`, `*`, `>`, `/` or `\\`"
-        ));
+    if crate::naming::is_nats_name(name) {
+        return Ok(());
     }
-    Ok(())
+    Err(format!(
+        "`{name}` is not a valid {kind} name: it cannot be empty or contain whitespace, \
+         `.`, `*`, `>`, `/` or `\\`"
+    ))
 }
 
 /// A configuration with `fields` over the defaults (the JetStream API's

@@ -23,7 +23,10 @@
 
 use crate::Error;
 
-pub use polyn_naming::{is_message_name, is_source_name};
+pub use polyn_naming::{
+    MigrationFileError, did_you_mean, is_message_name, is_nats_name, is_snake_name, is_source_name,
+    migration_file,
+};
 
 /// Checks a message name, returning [`Error::InvalidMessageName`] when it does
 /// not follow the rule.

@@ -94,7 +94,7 @@ pub(crate) fn check_fields(
 ) -> Result<(), String> {
     for key in fields.keys() {
         if !known.contains(&key.as_str()) {
-            let hint = closest(key, known)
+            let hint = crate::naming::did_you_mean(key, known.iter().copied())
                 .map(|close| format!(" (did you mean `{close}`?)"))
                 .unwrap_or_default();
             return Err(format!(
@@ -104,36 +104,6 @@ pub(crate) fn check_fields(
         }
     }
     Ok(())
-}
-
-/// The known name closest to `key`, when it is close enough to be a typo.
-fn closest(key: &str, known: &'static [&'static str]) -> Option<&'static str> {
-    known
-        .iter()
-        .map(|name| (distance(key, name), *name))
-        .filter(|(distance, name)| *distance <= (name.len() / 3).max(1))
-        .min()
-        .map(|(_, name)| name)
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                previous.min(current).min(row[j]) + 1
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 /// Rewrites duration strings of the nanosecond fields as nanoseconds.
