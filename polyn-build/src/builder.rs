@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::discover::schema_paths;
 use crate::generate::{Settings, generate_with};
 use crate::output::{rerun_if_changed, write_if_changed};
 use crate::{Error, SchemaFile};
+use polyn_schemas::schema_paths;
 
 /// The file name the generated code is written to inside `OUT_DIR`, and
 /// which `polyn::include_events!()` includes.
@@ -192,7 +192,7 @@ impl Builder {
                 if self.emit_rerun_if_changed {
                     print!("{}", rerun_if_changed(schemas_dir, &[]));
                 }
-                return Err(err);
+                return Err(err.into());
             }
         };
         if self.emit_rerun_if_changed {

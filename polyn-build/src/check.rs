@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::keywords;
+use polyn_schemas::keywords;
 
 /// What is wrong, and where.
 #[derive(Debug)]

@@ -139,6 +139,16 @@ pub enum Error {
         message: String,
     },
 
+    /// The schemas break the rules of a `schemas` codebase (see
+    /// `polyn_schemas::check_schemas`): a message name without a version
+    /// token, an unknown keyword, a `$id` naming another message, a bad
+    /// `identity`, a document its draft's meta-schema rejects.
+    #[error("{}", polyn_schemas::Error::Check { problems: problems.clone() })]
+    Schemas {
+        /// Every problem found, in file order.
+        problems: Vec<polyn_schemas::Problem>,
+    },
+
     /// A Rust-first schema could not be exported.
     #[error("cannot export the schema of `{name}`: {message}")]
     Export {
@@ -169,7 +179,21 @@ impl Error {
             Error::DuplicateName { first, .. } | Error::TypeNameCollision { first, .. } => {
                 Some(first)
             }
+            Error::Schemas { problems } => problems.first().map(|problem| problem.path.as_path()),
             Error::OutDirNotSet | Error::InvalidOption { .. } | Error::Export { .. } => None,
+        }
+    }
+}
+
+impl From<polyn_schemas::Error> for Error {
+    fn from(err: polyn_schemas::Error) -> Self {
+        match err {
+            polyn_schemas::Error::Io { path, source } => Error::Io { path, source },
+            polyn_schemas::Error::Check { problems } => Error::Schemas { problems },
+            other => Error::Io {
+                path: PathBuf::new(),
+                source: io::Error::other(other.to_string()),
+            },
         }
     }
 }

@@ -55,7 +55,18 @@ pub(crate) fn generate_with(
             ),
         });
     }
-    let files = checked_names(files)?;
+    let all = files;
+    let files = checked_names(all)?;
+    // The rules of a schemas codebase, as `polyn schemas check` applies
+    // them. A file that is not JSON is left to the generator, which reports
+    // the line and column.
+    let problems: Vec<_> = polyn_schemas::problems(all)
+        .into_iter()
+        .filter(|problem| problem.kind != polyn_schemas::ProblemKind::NotJson)
+        .collect();
+    if !problems.is_empty() {
+        return Err(Error::Schemas { problems });
+    }
     for skipped in settings.skip {
         if !files.contains_key(skipped.as_str()) {
             return Err(Error::InvalidOption {

@@ -57,25 +57,22 @@
 mod builder;
 mod check;
 mod conversion_error;
-mod digest;
-mod discover;
 mod error;
 mod export;
 mod generate;
-mod keywords;
-mod locate;
+mod load;
 mod module;
 mod naming;
 mod output;
 mod prepare;
 mod reroute;
-mod schema_file;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, compile_schemas, configure};
-pub use digest::{canonical_json, schema_digest};
-pub use discover::load_schemas;
 pub use error::Error;
 pub use export::{export_schema, rust_schema};
 pub use generate::generate;
+pub use load::load_schemas;
 pub use naming::{is_message_name, type_name};
-pub use schema_file::SchemaFile;
+pub use polyn_schemas::{
+    JsonChange, Problem, ProblemKind, SchemaFile, canonical_json, json_diff, schema_digest,
+};

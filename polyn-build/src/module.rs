@@ -9,7 +9,7 @@ use schemars::schema::RootSchema;
 use serde_json::Value;
 
 use crate::check::{self, Kind};
-use crate::{Error, SchemaFile, conversion_error, locate, naming, prepare, reroute};
+use crate::{Error, SchemaFile, conversion_error, naming, prepare, reroute};
 
 /// Lints the generated modules allow, with the reason for each:
 ///
@@ -40,7 +40,7 @@ pub(crate) fn schema_module(file: &SchemaFile, runtime: &str) -> Result<SchemaMo
     let message = file.name();
     let wanted_name = naming::type_name(message);
     check::check_root(&schema, &wanted_name).map_err(|problem| {
-        let line = locate::line_of(file.text(), &problem.pointer);
+        let line = polyn_schemas::line_of(file.text(), &problem.pointer);
         let path = file.path().to_owned();
         match problem.kind {
             Kind::Invalid => Error::InvalidSchema {

@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::keywords;
+use polyn_schemas::keywords;
 
 /// Returns typify's input for the schema of `message`, whose root type is
 /// to be called `type_name`.

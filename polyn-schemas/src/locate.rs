@@ -5,7 +5,13 @@
 
 /// The 1-based line where the value at `pointer` is written (for an object
 /// member, the line of its key), or `None` when the pointer does not resolve.
-pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
+///
+/// ```
+/// let text = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"id\": {}\n  }\n}";
+/// assert_eq!(polyn_schemas::line_of(text, "/properties/id"), Some(4));
+/// assert_eq!(polyn_schemas::line_of(text, "/nope"), None);
+/// ```
+pub fn line_of(text: &str, pointer: &str) -> Option<usize> {
     let tokens: Vec<String> = if pointer.is_empty() {
         Vec::new()
     } else {

@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 ///
 /// ```
 /// let value = serde_json::json!({"b": 1, "a": {"d": [true, null], "c": "x"}});
-/// assert_eq!(polyn_build::canonical_json(&value), r#"{"a":{"c":"x","d":[true,null]},"b":1}"#);
+/// assert_eq!(polyn_schemas::canonical_json(&value), r#"{"a":{"c":"x","d":[true,null]},"b":1}"#);
 /// ```
 pub fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
@@ -58,11 +58,11 @@ fn write_canonical(value: &Value, out: &mut String) {
 ///
 /// ```
 /// use serde_json::json;
-/// let a = polyn_build::schema_digest(&json!({"type": "object", "required": ["id"]}));
-/// let b = polyn_build::schema_digest(&json!({"required": ["id"], "type": "object"}));
+/// let a = polyn_schemas::schema_digest(&json!({"type": "object", "required": ["id"]}));
+/// let b = polyn_schemas::schema_digest(&json!({"required": ["id"], "type": "object"}));
 /// assert_eq!(a, b);
 /// assert_eq!(a.len(), 64);
-/// assert_ne!(a, polyn_build::schema_digest(&json!({"type": "object"})));
+/// assert_ne!(a, polyn_schemas::schema_digest(&json!({"type": "object"})));
 /// ```
 pub fn schema_digest(value: &Value) -> String {
     let hash = Sha256::digest(canonical_json(value).as_bytes());

@@ -8,12 +8,13 @@ use crate::{Error, SchemaFile};
 ///
 /// Hidden files and folders (names starting with `.`) are skipped, as are
 /// files with other extensions. Names are not checked here:
-/// [`generate`](crate::generate) checks them and reports duplicates.
+/// [`check_schemas`](crate::check_schemas) checks them and reports
+/// duplicates.
 ///
 /// ```no_run
-/// let files = polyn_build::load_schemas("schemas")?;
-/// let code = polyn_build::generate(&files)?;
-/// # Ok::<(), polyn_build::Error>(())
+/// let files = polyn_schemas::load_schemas("schemas")?;
+/// let checked = polyn_schemas::check_schemas(&files)?;
+/// # Ok::<(), polyn_schemas::Error>(())
 /// ```
 pub fn load_schemas(dir: impl AsRef<Path>) -> Result<Vec<SchemaFile>, Error> {
     schema_paths(dir.as_ref())?
@@ -22,8 +23,17 @@ pub fn load_schemas(dir: impl AsRef<Path>) -> Result<Vec<SchemaFile>, Error> {
         .collect()
 }
 
-/// The paths of every `*.json` file under `dir`, sorted.
-pub(crate) fn schema_paths(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// The paths of every `*.json` file under `dir`, sorted, skipping hidden
+/// files and folders: what [`load_schemas`] reads (and a build script
+/// watches).
+///
+/// ```no_run
+/// for path in polyn_schemas::schema_paths("schemas".as_ref())? {
+///     println!("cargo:rerun-if-changed={}", path.display());
+/// }
+/// # Ok::<(), polyn_schemas::Error>(())
+/// ```
+pub fn schema_paths(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     walk(dir, &mut found)?;
     found.sort();

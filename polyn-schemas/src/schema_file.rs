@@ -9,10 +9,11 @@ use crate::Error;
 ///
 /// [`load_schemas`](crate::load_schemas) reads a whole schemas folder into
 /// these; tests and tools can also make them from strings and hand them to
-/// the pure [`generate`](crate::generate).
+/// the pure [`check_schemas`](crate::check_schemas) (or `polyn-build`'s
+/// `generate`).
 ///
 /// ```
-/// let file = polyn_build::SchemaFile::new(
+/// let file = polyn_schemas::SchemaFile::new(
 ///     "schemas/widgets/widgets.created.v1.json",
 ///     r#"{"type": "object", "properties": {"id": {"type": "string"}}}"#,
 /// );
@@ -29,7 +30,7 @@ pub struct SchemaFile {
 impl SchemaFile {
     /// A schema with the given path and text. The message name is the file
     /// name without a trailing `.json`; it is checked by
-    /// [`generate`](crate::generate), not here.
+    /// [`check_schemas`](crate::check_schemas), not here.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         let path = path.into();
         let file_name = path
@@ -50,8 +51,8 @@ impl SchemaFile {
     /// Reads the schema at `path`.
     ///
     /// ```no_run
-    /// let file = polyn_build::SchemaFile::read("schemas/widgets.created.v1.json")?;
-    /// # Ok::<(), polyn_build::Error>(())
+    /// let file = polyn_schemas::SchemaFile::read("schemas/widgets.created.v1.json")?;
+    /// # Ok::<(), polyn_schemas::Error>(())
     /// ```
     pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
