@@ -1,8 +1,13 @@
 //! What `polyn gen` writes: migration file names and their contents, by the
 //! protocol's conventions (stream `USER_CREATED_V1` on `user.created.v1`,
-//! consumer `<source_root>[_<source>]_<message>`).
+//! consumer `<source_root>[_<source>]_<message>`), and new schemas for the
+//! `schemas` codebase.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::Settings;
 
 /// The file name of a new migration: `<timestamp>_<name>.toml`. The name is
 /// snake_case (lowercase letters, digits and `_`).
@@ -89,9 +94,150 @@ pub(crate) fn has_identity(schemas: &Path, message: &str) -> Result<bool, String
     Ok(schema.get("identity").is_some())
 }
 
+/// `polyn gen schema NAME`: writes the schema template for the message at
+/// the end of `name` (`billing/orders.placed.v1`) into `schemas`, in the
+/// sub-folders before it, and prints the path written.
+pub(crate) fn schema(settings: &Settings, name: &str, schemas: &Path) -> Result<(), String> {
+    let (folders, message) = schema_name(name)?;
+    if let Some(existing) = find_schema(schemas, message)? {
+        let next = polyn::naming::next_version(message).unwrap_or_default();
+        return Err(format!(
+            "a schema for `{message}` exists already: {}; message names are unique across \
+             the sub-folders of {} (edit that file, or write a breaking change as `{next}`)",
+            existing.display(),
+            schemas.display()
+        ));
+    }
+    let folder = folders
+        .iter()
+        .fold(schemas.to_path_buf(), |path, f| path.join(f));
+    std::fs::create_dir_all(&folder)
+        .map_err(|err| format!("cannot create the folder {}: {err}", folder.display()))?;
+    let path = folder.join(format!("{message}.json"));
+    std::fs::write(&path, schema_template(message))
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    if settings.json {
+        println!("{}", json!({ "wrote": path.display().to_string() }));
+    } else {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The sub-folders and the message name of a `gen schema` argument.
+fn schema_name(name: &str) -> Result<(Vec<&str>, &str), String> {
+    let mut segments: Vec<&str> = name.split('/').collect();
+    let message = segments.pop().unwrap_or_default();
+    if let Some(bad) = segments.iter().find(|folder| {
+        folder.is_empty() || **folder == "." || **folder == ".." || folder.contains('\\')
+    }) {
+        return Err(format!(
+            "`{name}` has the sub-folder {bad:?}: give folder names below the schemas folder, \
+             separated by `/`, like `billing/orders.placed.v1`"
+        ));
+    }
+    if !polyn::naming::is_message_name(message) {
+        return Err(format!(
+            "Message names must be lowercase, alphanumeric and dot separated, got {message:?}; \
+             name the schema like `orders.placed.v1`"
+        ));
+    }
+    if polyn::naming::version(message).is_none() {
+        return Err(format!(
+            "`{message}` has no version: a message name ends in `.v<N>`, and a new message \
+             starts at `{message}.v1`"
+        ));
+    }
+    Ok((segments, message))
+}
+
+/// The file of the schema for `message` anywhere under `dir`, if there is one.
+fn find_schema(dir: &Path, message: &str) -> Result<Option<PathBuf>, String> {
+    let file = format!("{message}.json");
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => {
+                return Err(format!(
+                    "cannot read the folder {}: {err}",
+                    folder.display()
+                ));
+            }
+        };
+        for entry in entries {
+            let entry = entry
+                .map_err(|err| format!("cannot read the folder {}: {err}", folder.display()))?;
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if entry.file_name() == file.as_str() {
+                return Ok(Some(path));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The Polyn CLI's template for a new schema, as pretty JSON.
+fn schema_template(message: &str) -> String {
+    let schema = json!({
+        "$id": polyn::naming::dot_to_colon(message),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "description": "This is why this message exists and what it does",
+        "type": "object",
+        "properties": {},
+    });
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_names() {
+        assert_eq!(
+            schema_name("billing/eu/orders.placed.v1"),
+            Ok((vec!["billing", "eu"], "orders.placed.v1"))
+        );
+        assert_eq!(schema_name("orders.v2"), Ok((vec![], "orders.v2")));
+        for (bad, why) in [
+            (
+                "Orders.Placed.v1",
+                "Message names must be lowercase, alphanumeric and dot separated",
+            ),
+            ("orders.placed", "has no version"),
+            ("orders.placed.vx", "has no version"),
+            ("billing/", "Message names must be lowercase"),
+            ("../orders.placed.v1", "has the sub-folder \"..\""),
+            ("/orders.placed.v1", "has the sub-folder \"\""),
+            ("a//orders.placed.v1", "has the sub-folder \"\""),
+        ] {
+            let err = schema_name(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_schema_template() {
+        let text = schema_template("orders.placed.v1");
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix('"')?.split('"').next())
+            .collect();
+        assert_eq!(
+            keys,
+            ["$id", "$schema", "description", "type", "properties"]
+        );
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(schema["$id"], "orders:placed:v1");
+        assert_eq!(schema["properties"], json!({}));
+        polyn::Schema::compile("orders.placed.v1", &schema).expect("a valid schema");
+    }
 
     fn parses(file: &str, text: &str) {
         polyn::Migration::parse(file, text).unwrap_or_else(|err| panic!("{err}\n{text}"));

@@ -1,8 +1,9 @@
 //! `polyn`: provisioning for Polyn for Rust services. Writes migrations
 //! by the protocol's conventions, runs them, rolls them back and shows
-//! which have run.
+//! which have run; writes new schemas; publishes and watches events.
 
 mod generate;
+mod operate;
 mod schemas;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,10 @@ use polyn::{Config, Migration, Migrations, Migrator};
 use serde_json::json;
 
 /// Provisioning for Polyn services: migrations of the streams and
-/// consumers a service owns, recorded in the `POLYN_MIGRATIONS` bucket.
+/// consumers a service owns, recorded in the `POLYN_MIGRATIONS` bucket;
+/// new schemas for the `schemas` codebase (`polyn gen schema`); and, for
+/// operators, publishing one validated event (`polyn pub`) and printing
+/// the events of a message as they arrive (`polyn sub`).
 ///
 /// Settings come from flags, else the environment (a `.env` file in the
 /// current folder is read first): `NATS_URL`, `NATS_USER`/`NATS_PASSWORD`,
@@ -60,7 +64,7 @@ struct Settings {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Write a new migration file.
+    /// Write a new migration file, or a new schema.
     #[command(subcommand)]
     Gen(Gen),
     /// Run the pending migrations, in id order.
@@ -85,6 +89,32 @@ enum Command {
     /// The schemas of the `schemas` codebase.
     #[command(subcommand)]
     Schemas(SchemasCommand),
+    /// Validate one event against the schema store and publish it to the
+    /// stream capturing its subject; prints the acknowledgement.
+    ///
+    /// Example: `polyn pub widgets.created.v1 '{"id": "w1", "name": "Gear"}'`.
+    Pub {
+        /// The message name.
+        name: String,
+        /// The event's data, as JSON.
+        #[arg(value_name = "JSON")]
+        data: String,
+        /// A source appended to the source root, e.g. `billing`.
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Print the events of a message as they arrive on core NATS, each
+    /// decoded and validated (an invalid one is flagged, not fatal), until
+    /// Ctrl-C.
+    ///
+    /// Example: `polyn sub widgets.created.v1 --count 1 --json`.
+    Sub {
+        /// The message name; events with an identity token are heard too.
+        name: String,
+        /// Stop after this many messages, valid or not.
+        #[arg(long)]
+        count: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +136,17 @@ enum SchemasCommand {
 
 #[derive(Debug, Subcommand)]
 enum Gen {
+    /// A new schema for the `schemas` codebase, from the Polyn template.
+    ///
+    /// Example: `polyn gen schema billing/orders.placed.v1` writes
+    /// `schemas/billing/orders.placed.v1.json`.
+    Schema {
+        /// The message name, ending in its version, after any sub-folders.
+        name: String,
+        /// The schemas folder.
+        #[arg(long, default_value = "schemas")]
+        schemas: PathBuf,
+    },
     /// An empty migration to fill in.
     ///
     /// Example: `polyn gen migration add_orders_retention`.
@@ -185,6 +226,10 @@ async fn run(cli: &Cli) -> Result<(), String> {
         Command::Rollback { dry_run } => rollback(settings, *dry_run).await,
         Command::Migrations(MigrationsCommand::Status) => status(settings).await,
         Command::Schemas(SchemasCommand::Compat { old, new }) => compat(settings, old, new).await,
+        Command::Pub { name, data, source } => {
+            operate::publish(settings, name, data, source.as_deref()).await
+        }
+        Command::Sub { name, count } => operate::subscribe(settings, name, *count).await,
     }
 }
 
@@ -491,6 +536,7 @@ async fn compat(settings: &Settings, old: &str, new: &str) -> Result<(), String>
 
 fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {
     let (name, text) = match what {
+        Gen::Schema { name, schemas } => return generate::schema(settings, name, schemas),
         Gen::Migration { name } => (name.clone(), generate::empty()),
         Gen::Stream { message, schemas } => {
             polyn::naming::validate_message_name(message).map_err(|err| err.to_string())?;
@@ -504,6 +550,9 @@ fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {
             stream,
             schemas,
         } => {
+            if let Some(stream) = stream {
+                polyn::naming::validate_stream_name(stream).map_err(|err| err.to_string())?;
+            }
             let source_root = setting(settings.source_root.as_ref(), "POLYN_SOURCE_ROOT").ok_or(
                 "the consumer name starts with the service's source root: set \
                         POLYN_SOURCE_ROOT or give `--source-root`",

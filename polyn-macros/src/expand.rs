@@ -278,7 +278,7 @@ fn generate(
             let name = quote_spanned!(data.span()=> __polyn_event_type::<#data>());
             let helpers = quote! {
                 fn __polyn_event_type<__T: #private::EventType>() -> &'static str {
-                    <__T as #private::EventType>::NAME
+                    #private::event_name::<__T>()
                 }
             };
             let check = quote!(let _: &'static str = #name;);

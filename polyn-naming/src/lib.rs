@@ -2,7 +2,8 @@
 //! the runtime (`polyn::naming`), the code generator (`polyn-build`) and the
 //! handler macro (`polyn-macros`) apply one implementation: message and
 //! source names, NATS stream, consumer and queue-group names, migration file
-//! names, and the "did you mean" suggestions of their errors.
+//! names, the "did you mean" suggestions of their errors, and the helper
+//! transforms of the other clients (version suffixes, underscored names).
 //!
 //! All checks are anchored (`\A…\z`): a trailing newline is an error, unlike
 //! the `^…$` regexes of the Elixir client.
@@ -11,11 +12,20 @@
 //! |---|---|---|
 //! | message name | `[a-z0-9]+(\.[a-z0-9]+)*` | `user.created.v1` |
 //! | source name, source root, domain | `[a-z0-9]+([.:][a-z0-9]+)*` | `user.backend`, `com:test` |
+//! | stream name (Polyn CLI) | `[a-zA-Z0-9_]+` | `USER_CREATED_V1` |
 //!
 //! ```
 //! assert!(polyn_naming::is_message_name("user.created.v1"));
 //! assert!(polyn_naming::is_source_name("com:test:user.backend"));
+//! assert!(polyn_naming::is_stream_name("USER_CREATED_V1"));
+//! assert_eq!(polyn_naming::trim_version_suffix("com.acme.user.created.v1"), "com.acme.user.created");
 //! ```
+
+mod stream;
+mod transforms;
+
+pub use stream::is_stream_name;
+pub use transforms::{trim_version_suffix, underscore_name, version_suffix};
 
 /// Is `name` a valid message name: lowercase alphanumeric tokens separated by
 /// single dots (`user.created.v1`)?

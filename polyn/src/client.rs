@@ -216,7 +216,13 @@ impl Client {
         payload: &[u8],
         expected_name: Option<&str>,
     ) -> Result<Event<T>, Error> {
-        let event = self.decode(payload)?;
+        let event = match self.decode(payload) {
+            Ok(event) => event,
+            Err(err) => {
+                let drift = expected_name.and_then(|name| self.schemas().drift_of(name));
+                return crate::drift::noted(Err(err), drift);
+            }
+        };
         if let Some(expected) = expected_name {
             let name = self.inner.config.message_name(event.event_type());
             if name != expected {
@@ -258,7 +264,10 @@ impl Client {
         data: T,
         options: PublishOptions,
     ) -> Result<PublishAck, Error> {
-        self.publish_pipelined(T::NAME, data, options).await?.await
+        let drift = self.send_drift::<T>()?;
+        let pending =
+            crate::drift::noted(self.publish_pipelined(T::NAME, data, options).await, drift)?;
+        pending.await
     }
 
     /// Publishes a dynamic payload for the message `name` and waits for the
@@ -355,9 +364,13 @@ impl Client {
         data: Q,
         timeout: Duration,
     ) -> Result<Event<R>, Error> {
-        let reply = self
-            .request_raw(Q::NAME, data, PublishOptions::new(), timeout)
-            .await?;
+        let drift = self.send_drift::<Q>()?;
+        crate::drift::note::<R>();
+        let reply = crate::drift::noted(
+            self.request_raw(Q::NAME, data, PublishOptions::new(), timeout)
+                .await,
+            drift,
+        )?;
         self.decode_typed(&reply.payload, Some(R::NAME))
     }
 
@@ -431,7 +444,8 @@ impl Client {
         request: &Received<Q>,
         data: R,
     ) -> Result<(), Error> {
-        self.reply_json(request, R::NAME, data).await
+        let drift = self.send_drift::<R>()?;
+        crate::drift::noted(self.reply_json(request, R::NAME, data).await, drift)
     }
 
     /// Answers a received request with a validated event of the message `name`.

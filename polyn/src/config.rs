@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{Auth, Error, Event, Secret, Tls, naming};
+use crate::{Auth, DriftPolicy, Error, Event, Secret, Tls, naming};
 
 /// The default schema store bucket.
 const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
@@ -36,6 +36,7 @@ pub struct Config {
     auth: Auth,
     tls: Tls,
     name: Option<String>,
+    schema_drift: DriftPolicy,
 }
 
 /// Builds a [`Config`]; see [`Config::builder`].
@@ -49,6 +50,7 @@ pub struct ConfigBuilder {
     auth: Auth,
     tls: Tls,
     name: Option<String>,
+    schema_drift: DriftPolicy,
 }
 
 impl ConfigBuilder {
@@ -95,6 +97,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// What to do when the schema store's schema for a type this service
+    /// uses differs from the one the type was generated from (default:
+    /// [`DriftPolicy::Warn`]).
+    pub fn schema_drift(mut self, policy: DriftPolicy) -> Self {
+        self.schema_drift = policy;
+        self
+    }
+
     /// Checks every value and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let domain = check_setting("domain", "POLYN_DOMAIN", self.domain, "It must")?;
@@ -137,6 +147,7 @@ impl ConfigBuilder {
             auth: self.auth,
             tls: self.tls,
             name: self.name,
+            schema_drift: self.schema_drift,
         })
     }
 }
@@ -216,6 +227,7 @@ impl Config {
     /// | `POLYN_SOURCE_ROOT` | source root, e.g. `user.backend` | required |
     /// | `NATS_URL` | comma-separated server URLs | `nats://127.0.0.1:4222` |
     /// | `POLYN_SCHEMA_BUCKET` | schema store bucket | `POLYN_SCHEMAS` |
+    /// | `POLYN_SCHEMA_DRIFT` | `warn`, `refuse-start` or `refuse-publish` (see [`DriftPolicy`]) | `warn` |
     /// | `NATS_USER`, `NATS_PASSWORD` | user and password | none |
     /// | `NATS_TOKEN` | token | none |
     /// | `NATS_NKEY_SEED` | NKey seed | none |
@@ -251,6 +263,15 @@ impl Config {
         builder.domain = lookup("POLYN_DOMAIN");
         builder.source_root = lookup("POLYN_SOURCE_ROOT");
         builder.schema_bucket = lookup("POLYN_SCHEMA_BUCKET");
+        if let Some(policy) = lookup("POLYN_SCHEMA_DRIFT") {
+            builder.schema_drift =
+                policy
+                    .trim()
+                    .parse()
+                    .map_err(|message: String| Error::InvalidConfig {
+                        message: format!("POLYN_SCHEMA_DRIFT: {message}"),
+                    })?;
+        }
         let mut auths = Vec::new();
         match (lookup("NATS_USER"), lookup("NATS_PASSWORD")) {
             (Some(user), Some(password)) => auths.push(Auth::UserPassword {
@@ -332,6 +353,11 @@ impl Config {
     /// The schema store bucket.
     pub fn schema_bucket(&self) -> &str {
         &self.schema_bucket
+    }
+
+    /// What the client does about schema drift.
+    pub fn schema_drift(&self) -> DriftPolicy {
+        self.schema_drift
     }
 
     /// How the client authenticates.

@@ -210,6 +210,7 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
         let monitor = self
             .monitor
             .unwrap_or_else(|| Monitor::new(&self.name, HandlerKind::Pull));
+        monitor.watch_schemas(self.client.schemas());
         monitor.set_bound();
         Ok(Consumer {
             client: self.client,
@@ -581,6 +582,7 @@ impl Client {
     /// A pull consumer of the events of `T`, bound to the durable consumer
     /// named by convention (see [`Config::consumer_name`](crate::Config::consumer_name)).
     pub fn consumer<T: EventType>(&self) -> ConsumerBuilder<T> {
+        crate::drift::note::<T>();
         self.consumer_of(T::NAME)
     }
 

@@ -298,7 +298,13 @@ where
             let context = Context::core(&message);
             let (code, failure) = match job.run(guarded(|| handler(event, context, state))).await {
                 Some(Ok(Ok(reply))) => {
-                    match job.client.prepare(R::NAME, reply, PublishOptions::new()) {
+                    let prepared = job.client.send_drift::<R>().and_then(|drift| {
+                        crate::drift::noted(
+                            job.client.prepare(R::NAME, reply, PublishOptions::new()),
+                            drift,
+                        )
+                    });
+                    match prepared {
                         Ok((_, mut answer)) => {
                             let Some(reply_to) = reply_to else {
                                 Counters::bump(&job.counters().acked);

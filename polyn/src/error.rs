@@ -32,6 +32,16 @@ pub enum Error {
         name: String,
     },
 
+    /// A stream name broke the Polyn CLI's rule (`^[a-zA-Z0-9_]+$`).
+    /// Protocol-mandated text.
+    #[error(
+        "Stream name must be all alphanumeric, uppercase, and underscore separated. Got {name}"
+    )]
+    InvalidStreamName {
+        /// The rejected name.
+        name: String,
+    },
+
     /// The value of a schema's `identity` property cannot be a subject token.
     #[error(
         "the identity value {value:?} of a `{name}` event cannot be used as a NATS subject token; \
@@ -139,6 +149,33 @@ pub enum Error {
         next: String,
         /// Every breaking change.
         changes: Vec<crate::Incompatibility>,
+    },
+
+    /// A schema push was refused because it would break schemas in the
+    /// store; nothing was written.
+    #[error(
+        "nothing was pushed: {} would break the events or consumers of the stored version. \
+         Publish each breaking change as a new version, or push with `--force` (`force: true`) \
+         when nothing depends on the old one.\n{}",
+        match breaking.len() { 1 => "one schema".to_owned(), n => format!("{n} schemas") },
+        breaking.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    )]
+    PushRefused {
+        /// An [`Error::IncompatibleSchema`] for each breaking schema.
+        breaking: Vec<Error>,
+    },
+
+    /// The schema store holds other schemas than the ones this service's
+    /// event types were generated from, and the drift policy refuses to go
+    /// on.
+    #[error(
+        "{}\nRebuild the service from the `schemas` codebase the store holds, or push the \
+         schemas it was built with (`polyn schemas diff bucket schemas` shows the differences)",
+        drift.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    )]
+    SchemaDrift {
+        /// Each drifted message.
+        drift: Vec<crate::Drift>,
     },
 
     /// A migration file is malformed, or cannot be rolled back.

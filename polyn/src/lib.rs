@@ -35,6 +35,8 @@ mod conversion_error;
 mod core_runner;
 mod credentials;
 mod decode;
+mod deserialize;
+mod drift;
 mod encode;
 mod error;
 mod event;
@@ -56,6 +58,7 @@ pub mod __private {
 mod private;
 mod publish;
 mod received;
+mod registry;
 mod sandbox;
 mod schema;
 mod schema_store;
@@ -76,6 +79,7 @@ pub use compatibility::{Incompatibility, check_compatibility, incompatibilities}
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
 pub use credentials::{Auth, Secret, Tls};
+pub use drift::{Drift, DriftPolicy};
 pub use error::Error;
 pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
 pub use event_type::EventType;
@@ -91,8 +95,13 @@ pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
 pub use outcome::{BoxError, IntoOutcome, Outcome};
 #[cfg(feature = "macros")]
 pub use polyn_macros::{handler, migrations};
+/// The rules of a `schemas` codebase: reading and checking a folder
+/// ([`schemas::check_folder`]), schema digests and diffs; shared with
+/// `polyn-build` and the `polyn` CLI.
+pub use polyn_schemas as schemas;
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
 pub use received::Received;
+pub use registry::{PushPlan, Registry, SCHEMAS_BUCKET};
 pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};
 pub use schema::{Schema, Schemas};
 pub use schema_store::SchemaStore;

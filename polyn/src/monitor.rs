@@ -58,6 +58,9 @@ pub struct Health {
     pub last_error: Option<String>,
     /// A consumer or stream found missing while running, and since when.
     pub missing: Option<(Missing, Instant)>,
+    /// The schema store holds another schema for the message than the one
+    /// the handler's Rust type was generated from.
+    pub drift: Option<crate::Drift>,
     /// Shutdown has begun.
     pub stopping: bool,
     /// The handler has stopped running.
@@ -89,6 +92,7 @@ struct Inner {
     kind: HandlerKind,
     counters: Counters,
     state: watch::Sender<State>,
+    schemas: std::sync::OnceLock<crate::SchemaStore>,
 }
 
 /// The live view of one running handler: its counters and its health,
@@ -130,6 +134,7 @@ impl Monitor {
                 kind,
                 counters: Counters::default(),
                 state: watch::Sender::new(State::default()),
+                schemas: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -159,6 +164,11 @@ impl Monitor {
             in_flight: self.inner.counters.in_flight.load(Ordering::Relaxed),
             last_error: state.last_error,
             missing: state.missing,
+            drift: self
+                .inner
+                .schemas
+                .get()
+                .and_then(|schemas| schemas.drift_of(&self.inner.name)),
             stopping: state.stopping,
             finished: state.finished,
             stats: self.stats(),
@@ -186,6 +196,11 @@ impl Monitor {
                 return health;
             }
         }
+    }
+
+    /// The schema store the health compares the handled type with.
+    pub(crate) fn watch_schemas(&self, schemas: &crate::SchemaStore) {
+        let _ = self.inner.schemas.set(schemas.clone());
     }
 
     pub(crate) fn counters(&self) -> &Counters {

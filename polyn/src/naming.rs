@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | message name | `[a-z0-9]+(\.[a-z0-9]+)*` | `user.created.v1` |
 //! | source name, source root, domain | `[a-z0-9]+([.:][a-z0-9]+)*` | `user.backend`, `com:test` |
+//! | stream name (Polyn CLI) | `[a-zA-Z0-9_]+` | `USER_CREATED_V1` |
 //!
 //! ```
 //! use polyn::naming;
@@ -25,7 +26,7 @@ use crate::Error;
 
 pub use polyn_naming::{
     MigrationFileError, did_you_mean, is_message_name, is_nats_name, is_snake_name, is_source_name,
-    migration_file,
+    is_stream_name, migration_file,
 };
 
 /// Checks a message name, returning [`Error::InvalidMessageName`] when it does
@@ -65,6 +66,27 @@ pub fn validate_source_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// Checks a stream name given by a user against the Polyn CLI's rule
+/// (ASCII letters, digits and `_`), returning [`Error::InvalidStreamName`]
+/// when it does not follow it.
+///
+/// ```
+/// polyn::naming::validate_stream_name("USER_CREATED_V1")?;
+/// let err = polyn::naming::validate_stream_name("user.created").unwrap_err();
+/// assert_eq!(err.to_string(),
+///            "Stream name must be all alphanumeric, uppercase, and underscore separated. Got user.created");
+/// # Ok::<(), polyn::Error>(())
+/// ```
+pub fn validate_stream_name(name: &str) -> Result<(), Error> {
+    if is_stream_name(name) {
+        Ok(())
+    } else {
+        Err(Error::InvalidStreamName {
+            name: name.to_owned(),
+        })
+    }
+}
+
 /// Replaces every `.` with `:`.
 ///
 /// ```
@@ -83,9 +105,37 @@ pub fn colon_to_dot(name: &str) -> String {
     name.replace(':', ".")
 }
 
-/// Turns `.` and `:` into `_`.
-fn underscore(name: &str) -> String {
-    name.replace(['.', ':'], "_")
+/// Turns every `.` and `:` into `_`, as consumer and stream names have
+/// them.
+///
+/// ```
+/// assert_eq!(polyn::naming::underscore_name("user.backend:orders"), "user_backend_orders");
+/// ```
+pub fn underscore_name(name: &str) -> String {
+    polyn_naming::underscore_name(name)
+}
+
+/// Appends the version token `v<version>` to `name`; nothing is inserted
+/// between them, so `name` ends with its own separator (as the Elixir
+/// client's `version_suffix`).
+///
+/// ```
+/// assert_eq!(polyn::naming::version_suffix("com:acme:user:created:", 1), "com:acme:user:created:v1");
+/// ```
+pub fn version_suffix(name: &str, version: u32) -> String {
+    polyn_naming::version_suffix(name, version)
+}
+
+/// Removes every version token from `name`: each run of `.` or `:`
+/// followed by `v` and digits (`[.:]+v\d+`, as the Elixir client's
+/// `trim_version_suffix`), wherever it occurs.
+///
+/// ```
+/// assert_eq!(polyn::naming::trim_version_suffix("com.acme.user.created.v1"), "com.acme.user.created");
+/// assert_eq!(polyn::naming::trim_version_suffix("com:acme:user:created:v2"), "com:acme:user:created");
+/// ```
+pub fn trim_version_suffix(name: &str) -> String {
+    polyn_naming::trim_version_suffix(name)
 }
 
 /// Strips the domain from the start of a type: first `"<domain>."`, then
@@ -186,14 +236,14 @@ pub fn consumer_name(
 ) -> Result<String, Error> {
     validate_message_name(name)?;
     validate_source_name(source_root)?;
-    let mut consumer = underscore(source_root);
+    let mut consumer = underscore_name(source_root);
     if let Some(source) = source {
         validate_source_name(source)?;
         consumer.push('_');
-        consumer.push_str(&underscore(source));
+        consumer.push_str(&underscore_name(source));
     }
     consumer.push('_');
-    consumer.push_str(&underscore(trim_domain_prefix(domain, name)));
+    consumer.push_str(&underscore_name(trim_domain_prefix(domain, name)));
     Ok(consumer)
 }
 
@@ -205,7 +255,7 @@ pub fn consumer_name(
 /// assert_eq!(polyn::naming::stream_name("user.created.v1"), "USER_CREATED_V1");
 /// ```
 pub fn stream_name(name: &str) -> String {
-    underscore(name).to_ascii_uppercase()
+    underscore_name(name).to_ascii_uppercase()
 }
 
 /// Is `token` usable as one NATS subject token (non-empty, no `.`, `*`, `>`
@@ -375,9 +425,39 @@ mod tests {
     }
 
     #[test]
+    fn stream_name_errors() {
+        assert!(validate_stream_name("USER_CREATED_V1").is_ok());
+        assert!(validate_stream_name(&stream_name("user.created.v1")).is_ok());
+        for bad in ["", "user.created", "A B", "WIDGETS\n", "a-b"] {
+            let err = validate_stream_name(bad).unwrap_err();
+            assert!(matches!(&err, Error::InvalidStreamName { name } if name == bad));
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "Stream name must be all alphanumeric, uppercase, and underscore separated. \
+                     Got {bad}"
+                )
+            );
+        }
+    }
+
+    #[test]
     fn helper_transforms() {
         assert_eq!(dot_to_colon("a.b.c"), "a:b:c");
         assert_eq!(colon_to_dot("a:b:c"), "a.b.c");
+        assert_eq!(underscore_name("a.b:c"), "a_b_c");
+        assert_eq!(
+            version_suffix("com:acme:user:created:", 1),
+            "com:acme:user:created:v1"
+        );
+        assert_eq!(
+            trim_version_suffix("com.acme.user.created.v1"),
+            "com.acme.user.created"
+        );
+        assert_eq!(
+            trim_version_suffix(&version_suffix("user.created.", 7)),
+            "user.created"
+        );
         assert_eq!(stream_name("user.created.v1"), "USER_CREATED_V1");
         assert_eq!(stream_name("foo.bar"), "FOO_BAR");
         assert_eq!(stream_name("foo:bar"), "FOO_BAR");

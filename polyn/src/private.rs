@@ -18,6 +18,13 @@ pub use crate::{
     IntoOutcome, InvalidMessage, Outcome, State,
 };
 
+/// The message name of a handler's event type, noting that the process
+/// handles it (for drift detection).
+pub fn event_name<T: EventType>() -> &'static str {
+    crate::drift::note::<T>();
+    T::NAME
+}
+
 /// The outcome a handler's return value stands for.
 pub fn outcome<R: IntoOutcome>(result: R) -> Result<Outcome, BoxError> {
     result.into_outcome()

@@ -34,6 +34,7 @@ pub struct Schema {
     name: String,
     json: Value,
     identity: Option<String>,
+    digest: String,
     validator: jsonschema::Validator,
 }
 
@@ -73,6 +74,7 @@ impl Schema {
             name: name.to_owned(),
             json: schema.clone(),
             identity,
+            digest: polyn_schemas::schema_digest(schema),
             validator,
         })
     }
@@ -100,6 +102,20 @@ impl Schema {
     /// The schema document.
     pub fn json(&self) -> &Value {
         &self.json
+    }
+
+    /// SHA-256 (hex) of the schema's canonical JSON: what a generated type's
+    /// [`EventType::SCHEMA_DIGEST`](crate::EventType::SCHEMA_DIGEST) is
+    /// compared with to detect drift.
+    ///
+    /// ```
+    /// let a = polyn::Schema::from_json_str("ping.v1", r#"{"type":"object","title":"P"}"#)?;
+    /// let b = polyn::Schema::from_json_str("ping.v1", r#"{ "title": "P", "type": "object" }"#)?;
+    /// assert_eq!(a.digest(), b.digest());
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     /// The payload property whose value is appended to the subject, if any.

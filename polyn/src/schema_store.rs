@@ -7,7 +7,7 @@ use arc_swap::ArcSwap;
 use async_nats::jetstream::{self, kv};
 use futures_util::StreamExt;
 
-use crate::{Error, Schema, Schemas};
+use crate::{Drift, Error, Schema, Schemas};
 
 /// The schemas a client validates against.
 ///
@@ -57,6 +57,27 @@ impl SchemaStore {
     /// The schemas as they are now. Cheap: one atomic load.
     pub fn snapshot(&self) -> arc_swap::Guard<Arc<Schemas>> {
         self.current.load()
+    }
+
+    /// Every generated type this process has used whose schema differs
+    /// from the one the store holds now (see [`Drift`]).
+    ///
+    /// ```
+    /// let store = polyn::SchemaStore::fixed(polyn::Schemas::new());
+    /// assert!(store.drift().is_empty());
+    /// ```
+    pub fn drift(&self) -> Vec<Drift> {
+        let schemas = self.snapshot();
+        crate::drift::all_compiled()
+            .into_iter()
+            .filter_map(|(name, digest)| drift_in(&schemas, name, digest))
+            .collect()
+    }
+
+    /// The drift of the message `name`, if its type has drifted.
+    pub(crate) fn drift_of(&self, name: &str) -> Option<Drift> {
+        let digest = crate::drift::compiled(name)?;
+        drift_in(&self.snapshot(), name, digest)
     }
 
     /// Loads the bucket and starts watching it. The watch ends when the last
@@ -122,6 +143,37 @@ impl SchemaStore {
     }
 }
 
+/// The drift of `name` in `schemas`, for a type compiled with `digest`.
+pub(crate) fn drift_in(schemas: &Schemas, name: &str, digest: &str) -> Option<Drift> {
+    let stored = schemas.get(name)?;
+    (stored.digest() != digest).then(|| Drift {
+        name: name.to_owned(),
+        compiled: digest.to_owned(),
+        stored: stored.digest().to_owned(),
+    })
+}
+
+/// After the store changed `key`: says whether a type in use has drifted
+/// from it, or matches it again.
+fn report_drift(schemas: &Schemas, bucket: &str, key: &str) {
+    let Some(digest) = crate::drift::compiled(key) else {
+        return;
+    };
+    match drift_in(schemas, key, digest) {
+        Some(drift) => tracing::warn!(bucket, %drift,
+            "the schema store changed a schema this service uses: rebuild the service from the \
+             schemas the store holds, or push the ones it was built with"),
+        None if schemas.get(key).is_some() => {
+            tracing::info!(
+                bucket,
+                key,
+                "the schema store's schema matches the service's type"
+            );
+        }
+        None => {}
+    }
+}
+
 /// Applies one KV entry to a set of schemas.
 fn apply(schemas: &mut Schemas, entry: &kv::Entry) {
     match entry.operation {
@@ -170,6 +222,7 @@ async fn keep_current(
                     revision = entry.revision;
                     let mut next = Schemas::clone(&current.load());
                     apply(&mut next, &entry);
+                    report_drift(&next, &bucket, &entry.key);
                     current.store(Arc::new(next));
                     tracing::info!(bucket, key = %entry.key, op = ?entry.operation,
                         "schema store updated");

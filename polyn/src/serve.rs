@@ -112,6 +112,7 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut bound = Vec::with_capacity(self.handlers.len());
         for (handler, monitor) in self.handlers.iter().zip(self.monitors.iter()) {
+            monitor.watch_schemas(self.client.schemas());
             let binder = Binder {
                 client: self.client.clone(),
                 spec: handler.spec(),
@@ -131,6 +132,21 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
                     return Err(error);
                 }
             }
+        }
+        // The handled types against the schema store, by the drift policy.
+        let mut names: Vec<&str> = self.monitors.iter().map(Monitor::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        let drift = names
+            .into_iter()
+            .filter_map(|name| self.client.schemas().drift_of(name))
+            .collect();
+        if let Err(error) = self.client.refuse_or_warn(drift) {
+            for monitor in self.monitors.iter() {
+                monitor.set_error(&error);
+                monitor.set_finished();
+            }
+            return Err(error);
         }
         let mut runs = JoinSet::new();
         for (index, handler) in bound.into_iter().enumerate() {

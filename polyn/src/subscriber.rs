@@ -69,6 +69,7 @@ impl Client {
         &self,
         queue_group: Option<&str>,
     ) -> Result<Subscriber<T>, Error> {
+        crate::drift::note::<T>();
         self.subscribe_inner(T::NAME, queue_group, true).await
     }
 

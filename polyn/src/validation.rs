@@ -98,6 +98,7 @@ pub struct ValidationError {
     is_object: bool,
     problems: Vec<Problem>,
     received: String,
+    drift: Option<crate::Drift>,
 }
 
 impl ValidationError {
@@ -109,7 +110,21 @@ impl ValidationError {
             is_object: event.is_object(),
             problems,
             received: event.to_string(),
+            drift: None,
         }
+    }
+
+    /// Notes that the event's Rust type was generated from another schema
+    /// than the store's: the likely cause of the failure.
+    pub(crate) fn with_drift(mut self, drift: crate::Drift) -> Self {
+        self.drift = Some(drift);
+        self
+    }
+
+    /// When the event's Rust type has drifted from the schema store, how:
+    /// the type and the store disagree about the schema.
+    pub fn drift(&self) -> Option<&crate::Drift> {
+        self.drift.as_ref()
     }
 
     /// The `id` of the invalid event, when it had one.
@@ -158,7 +173,15 @@ impl fmt::Display for ValidationError {
         } else {
             "Message received"
         };
-        write!(f, "\n{trailer}: {}", excerpt(&self.received))
+        write!(f, "\n{trailer}: {}", excerpt(&self.received))?;
+        if let Some(drift) = &self.drift {
+            write!(
+                f,
+                "\nNote: {drift}; rebuild the service from the schemas the store holds, or push \
+                 the ones it was built with"
+            )?;
+        }
+        Ok(())
     }
 }
 
