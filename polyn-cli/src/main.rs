@@ -88,7 +88,7 @@ enum Command {
     Migrations(MigrationsCommand),
     /// The schemas of the `schemas` codebase.
     #[command(subcommand)]
-    Schemas(SchemasCommand),
+    Schemas(schemas::SchemasCommand),
     /// Validate one event against the schema store and publish it to the
     /// stream capturing its subject; prints the acknowledgement.
     ///
@@ -114,23 +114,6 @@ enum Command {
         /// Stop after this many messages, valid or not.
         #[arg(long)]
         count: Option<u64>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum SchemasCommand {
-    /// Check that every schema of NEW can replace the one of the same name
-    /// in OLD without breaking events or consumers; each is a folder, or
-    /// `bucket` for the server's `POLYN_SCHEMAS`.
-    ///
-    /// Example, in CI: `git worktree add /tmp/main origin/main && polyn
-    /// schemas compat /tmp/main/schemas schemas`. Before a push: `polyn
-    /// schemas compat bucket schemas`.
-    Compat {
-        /// The schemas now: a folder, or `bucket`.
-        old: String,
-        /// The schemas to be: a folder, or `bucket`.
-        new: String,
     },
 }
 
@@ -225,7 +208,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
         Command::Migrate { dry_run } => migrate(settings, *dry_run).await,
         Command::Rollback { dry_run } => rollback(settings, *dry_run).await,
         Command::Migrations(MigrationsCommand::Status) => status(settings).await,
-        Command::Schemas(SchemasCommand::Compat { old, new }) => compat(settings, old, new).await,
+        Command::Schemas(command) => schemas::run(settings, command).await,
         Command::Pub { name, data, source } => {
             operate::publish(settings, name, data, source.as_deref()).await
         }
@@ -441,97 +424,6 @@ async fn status(settings: &Settings) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A schema set: a folder, or the server's bucket.
-async fn schema_set(
-    settings: &Settings,
-    source: &str,
-) -> Result<std::collections::BTreeMap<String, serde_json::Value>, String> {
-    if source != "bucket" {
-        return schemas::read_folder(Path::new(source));
-    }
-    let config = config(settings)?;
-    let nats = config.connect_nats().await.map_err(|err| err.to_string())?;
-    let js = polyn::async_nats::jetstream::new(nats);
-    let bucket = config.schema_bucket();
-    let store = js.get_key_value(bucket).await.map_err(|_| {
-        format!("the server has no schema store (KV bucket `{bucket}`) to compare with")
-    })?;
-    let mut keys = store
-        .keys()
-        .await
-        .map_err(|err| format!("cannot list `{bucket}`: {err}"))?;
-    let mut set = std::collections::BTreeMap::new();
-    use futures_util::StreamExt as _;
-    while let Some(key) = keys.next().await {
-        let key = key.map_err(|err| format!("cannot list `{bucket}`: {err}"))?;
-        let value = store
-            .get(&key)
-            .await
-            .map_err(|err| format!("cannot read `{key}` from `{bucket}`: {err}"))?;
-        if let Some(value) = value {
-            let schema = serde_json::from_slice(&value)
-                .map_err(|err| format!("`{key}` in `{bucket}` is not JSON: {err}"))?;
-            set.insert(key, schema);
-        }
-    }
-    Ok(set)
-}
-
-async fn compat(settings: &Settings, old: &str, new: &str) -> Result<(), String> {
-    let report = schemas::compare(
-        &schema_set(settings, old).await?,
-        &schema_set(settings, new).await?,
-    );
-    if settings.json {
-        let breaking: Vec<_> = report
-            .breaking
-            .iter()
-            .map(|(name, changes)| {
-                let changes: Vec<_> = changes
-                    .iter()
-                    .map(|c| json!({"path": c.path, "change": c.change}))
-                    .collect();
-                json!({"name": name, "next": polyn::naming::next_version(name), "changes": changes})
-            })
-            .collect();
-        println!(
-            "{}",
-            json!({"compatible": report.compatible, "added": report.added,
-                   "only_old": report.only_old, "breaking": breaking})
-        );
-    } else {
-        for (name, changes) in &report.breaking {
-            let next = polyn::naming::next_version(name).unwrap_or_else(|| format!("{name}.v2"));
-            println!("breaking {name} (publish it as `{next}` instead):");
-            for change in changes {
-                println!("  {change}");
-            }
-        }
-        println!(
-            "{} compatible, {} new, {} breaking{}",
-            report.compatible.len(),
-            report.added.len(),
-            report.breaking.len(),
-            if report.only_old.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} only in {old} (never deleted implicitly)",
-                    report.only_old.len()
-                )
-            }
-        );
-    }
-    if report.breaking.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} schema(s) have backwards-incompatible changes; publish each as a new version",
-            report.breaking.len()
-        ))
-    }
 }
 
 fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {

@@ -315,7 +315,7 @@ fn schemas_compat_gates_breaking_changes() {
         &["schemas", "compat", "bucket", "old"],
     );
     assert!(
-        error.contains("the server has no schema store (KV bucket `POLYN_SCHEMAS`)"),
+        error.contains("The Schema Store has not been setup on your NATS server"),
         "{error}"
     );
 }

@@ -268,7 +268,8 @@ pub enum Error {
     /// The schema store's KV bucket does not exist. Protocol-mandated text.
     #[error(
         "The Schema Store has not been setup on your NATS server. Make sure you use the Polyn CLI \
-         to create it (looked for the KV bucket `{bucket}`)"
+         to create it (looked for the KV bucket `{bucket}`; `polyn schemas push` creates it and \
+         loads your `schemas` folder)"
     )]
     SchemaStoreNotFound {
         /// The bucket looked for.
