@@ -15,7 +15,7 @@
 //! let err = check_schemas(&files).unwrap_err();
 //! assert_eq!(
 //!     err.to_string(),
-//!     "schemas/widgets.created.v1.json at `/requried`: unknown keyword `requried`: did you \
+//!     "schemas/widgets.created.v1.json:1 at `/requried`: unknown keyword `requried`: did you \
 //!      mean `required`? JSON Schema ignores unknown keywords, so as written it has no effect"
 //! );
 //! ```

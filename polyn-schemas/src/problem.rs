@@ -9,7 +9,7 @@ use std::path::PathBuf;
 ///
 /// ```
 /// let files = [polyn_schemas::SchemaFile::new("schemas/a.v1.json", r#"{"requried": []}"#)];
-/// let problems = polyn_schemas::check_schemas(&files).unwrap_err();
+/// let problems = polyn_schemas::problems(&files);
 /// assert_eq!(problems[0].kind, polyn_schemas::ProblemKind::UnknownKeyword);
 /// assert_eq!(problems[0].pointer, "/requried");
 /// assert!(problems[0].to_string().contains("did you mean `required`?"));

@@ -151,6 +151,11 @@ pub enum Error {
         changes: Vec<crate::Incompatibility>,
     },
 
+    /// A schemas folder could not be read, or breaks the rules of a
+    /// `schemas` codebase (see [`schemas::check_schemas`](crate::schemas::check_schemas)).
+    #[error(transparent)]
+    Schemas(#[from] polyn_schemas::Error),
+
     /// A schema push was refused because it would break schemas in the
     /// store; nothing was written.
     #[error(

@@ -98,7 +98,7 @@ pub struct ValidationError {
     is_object: bool,
     problems: Vec<Problem>,
     received: String,
-    drift: Option<crate::Drift>,
+    drift: Option<Box<crate::Drift>>,
 }
 
 impl ValidationError {
@@ -117,14 +117,14 @@ impl ValidationError {
     /// Notes that the event's Rust type was generated from another schema
     /// than the store's: the likely cause of the failure.
     pub(crate) fn with_drift(mut self, drift: crate::Drift) -> Self {
-        self.drift = Some(drift);
+        self.drift = Some(Box::new(drift));
         self
     }
 
     /// When the event's Rust type has drifted from the schema store, how:
     /// the type and the store disagree about the schema.
     pub fn drift(&self) -> Option<&crate::Drift> {
-        self.drift.as_ref()
+        self.drift.as_deref()
     }
 
     /// The `id` of the invalid event, when it had one.

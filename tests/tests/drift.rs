@@ -41,9 +41,9 @@ async fn store(env: &PolynEnv, client: &polyn::Client, name: &str, schema: Value
 
 fn widget_schema(extra: Value) -> Value {
     let mut schema: Value =
-        serde_json::from_str(<WidgetsCreatedV1 as polyn::EventType>::SCHEMA).unwrap();
+        serde_json::from_str(<WidgetsCreatedV1 as polyn::EventType>::SCHEMA).expect("JSON");
     if let Value::Object(extra) = extra {
-        schema.as_object_mut().unwrap().extend(extra);
+        schema.as_object_mut().expect("an object").extend(extra);
     }
     schema
 }
@@ -55,7 +55,7 @@ async fn client(env: &PolynEnv, policy: DriftPolicy) -> polyn::Client {
         .server(env.server.url())
         .schema_drift(policy)
         .build()
-        .unwrap();
+        .expect("config");
     polyn::Client::connect(config).await.expect("connect")
 }
 

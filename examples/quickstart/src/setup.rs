@@ -1,10 +1,13 @@
 //! The client, on the sandbox or a real server. The service's streams and
 //! consumers come from its migrations (`polyn/migrations/`, baked into the
 //! binary by `polyn::migrations!`), on the server and on the sandbox alike;
-//! the schema store is loaded from the generated types' schemas.
+//! the schema store is loaded from the generated types' schemas, behind the
+//! backward-compatibility gate (as `polyn schemas push` does).
 
-use polyn::async_nats::jetstream::{self, kv};
-use polyn::{Client, Config, ConfigBuilder, EventType, Migrations, Migrator, Sandbox, Schema};
+use polyn::schemas::{SchemaFile, check_schemas};
+use polyn::{
+    Client, Config, ConfigBuilder, EventType, Migrations, Migrator, Registry, Sandbox, Schema,
+};
 
 use crate::events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
 
@@ -49,12 +52,12 @@ async fn set_up_server(
     migrations: Migrations,
 ) -> Result<(), crate::Error> {
     let nats = polyn::async_nats::connect(url).await?;
-    let js = jetstream::new(nats.clone());
-    let bucket = kv::Config { bucket: "POLYN_SCHEMAS".into(), ..Default::default() };
-    let schemas = js.create_or_update_key_value(bucket).await?;
-    for (name, schema) in SCHEMAS {
-        schemas.put(name, schema.into()).await?;
-    }
+    let files: Vec<SchemaFile> = SCHEMAS
+        .iter()
+        .map(|(name, schema)| SchemaFile::new(format!("{name}.json"), *schema))
+        .collect();
+    // Refuses to replace a stored schema with a breaking change.
+    Registry::new(&nats).max_replicas(1).push(&check_schemas(&files)?, false).await?;
     Migrator::new(migrations, config.source_root()).max_replicas(1).migrate(&nats).await?;
     Ok(())
 }
