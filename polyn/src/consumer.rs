@@ -2,6 +2,7 @@
 //! consumer, with bounded concurrency, backoff, invalid-message handling and
 //! graceful shutdown.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use handling::spawn_handler;
 use slots::{release, take_one, take_slots, try_take_slots};
 
 use crate::monitor::Missing;
-use crate::transport::{AckKind, Presence, PullConsumer, PullEvent};
+use crate::transport::{AckKind, Delivery, Presence, PullConsumer, PullEvent};
 use crate::{
     Client, Error, Event, EventType, HandlerKind, HandlerOptions, IntoOutcome, InvalidMessage,
     Monitor,
@@ -97,6 +98,12 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
     /// See [`HandlerOptions::batch`].
     pub fn batch(mut self, batch: usize) -> Self {
         self.options = self.options.batch(batch);
+        self
+    }
+
+    /// See [`HandlerOptions::prefetch`].
+    pub fn prefetch(mut self, messages: usize) -> Self {
+        self.options = self.options.prefetch(messages);
         self
     }
 
@@ -365,17 +372,34 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         });
         let counters = self.monitor.counters();
         let concurrency = self.options.concurrency;
-        let batch = self.options.batch.unwrap_or(concurrency);
-        // One permit per message in flight: a pull asks only for as many
-        // messages as there are free permits, so nothing waits in a buffer.
-        // Each handler holds its permit until it has acked (on this task if
-        // it finishes at its first poll, else as a task of its own), so
-        // once every permit is back, every handler has finished.
+        // Messages asked for, waiting or being handled: the handlers plus
+        // the prefetch. Pulls are sized by this, not by free handlers, so
+        // the server keeps sending while few handlers work.
+        let window = concurrency.saturating_add(self.options.prefetch);
+        let batch = self
+            .options
+            .batch
+            .unwrap_or((window / MAX_OPEN_PULLS).max(1))
+            .min(window);
+        let pull_bytes = (self.options.prefetch_bytes / MAX_OPEN_PULLS).max(1);
+        // One permit per handler running. Each handler holds its permit
+        // until it has acked (on this task if it finishes at its first
+        // poll, else as a task of its own), so once every permit is back,
+        // every handler has finished.
         let slots = Arc::new(Semaphore::new(concurrency));
-        // Permits of messages asked for and not yet arrived.
+        // One permit per message asked for, waiting or being handled.
+        let budget = Arc::new(Semaphore::new(window));
+        // Budget of messages asked for and not yet arrived.
         let mut reserved: Option<OwnedSemaphorePermit> = None;
+        // Arrived, waiting for a handler: in order, each with its budget
+        // permit and when the server last heard of it.
+        let mut waiting: VecDeque<(Delivery, OwnedSemaphorePermit, Instant)> = VecDeque::new();
+        // Waiting messages tell the server they are in progress this
+        // often, so they keep their ack deadline however long they wait.
+        let refresh_every = (self.pull.ack_wait() / 3).max(Duration::from_millis(100));
+        let mut refresh = std::pin::pin!(tokio::time::sleep(refresh_every));
         let mut session = self.pull.open().await?;
-        // A second pull starts as soon as half a batch of slots is free
+        // A second pull starts as soon as half a batch of budget is free
         // (before the messages already here are handled), so the server
         // fills it while this side works through the first: the two sides
         // overlap instead of taking turns.
@@ -388,22 +412,43 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         // What the monitor shows, kept here so a pull touches it only on a change.
         let mut pulling = false;
         loop {
-            if stopping && stopped_at.is_none() {
+            if stopping {
                 stopped_at = Some(Instant::now());
                 self.monitor.set_stopping();
-            }
-            let open = session.open_pulls();
-            if stopping && open == 0 {
+                // End the open pulls now, and give back at once everything
+                // fetched but not started.
+                let arrived = session.close().await;
+                let unstarted = waiting.drain(..).map(|(delivery, _, _)| delivery);
+                for delivery in unstarted.chain(arrived) {
+                    let kind = AckKind::Nak(None);
+                    if delivery.acker.ack(kind).await.is_ok() {
+                        counters.count(kind);
+                    }
+                }
                 break;
             }
-            let fetch_more = !stopping && open < MAX_OPEN_PULLS;
-            let min = if open == 0 { 1 } else { low_water };
-            // Slots free for a pull right now: ask before taking the next
+            // Start what waits, while handlers are free.
+            while !waiting.is_empty() {
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                if let Some((delivery, budget, _)) = waiting.pop_front() {
+                    spawn_handler(&shared, delivery, (slot, budget));
+                }
+            }
+            let open = session.open_pulls();
+            let fetch_more = open < MAX_OPEN_PULLS;
+            let min = if open == 0 && waiting.is_empty() {
+                1
+            } else {
+                low_water
+            };
+            // Budget free for a pull right now: ask before taking the next
             // message, so the server is never left without a pull it could
-            // fill. Otherwise wait for a message, a release, enough free
-            // slots or shutdown.
+            // fill. Otherwise wait for a message, a free handler, enough
+            // budget, a refresh or shutdown.
             let ready = if fetch_more {
-                try_take_slots(&slots, min, batch)
+                try_take_slots(&budget, min, batch)
             } else {
                 None
             };
@@ -415,30 +460,34 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                         stopping = true;
                         continue;
                     }
+                    slot = slots.clone().acquire_owned(), if !waiting.is_empty() => {
+                        let Ok(slot) = slot else { break };
+                        if let Some((delivery, budget, _)) = waiting.pop_front() {
+                            spawn_handler(&shared, delivery, (slot, budget));
+                        }
+                        continue;
+                    }
                     event = session.next(), if open > 0 => {
                         match event {
-                            Some(PullEvent::Message(delivery)) if stopping => {
-                                drop(take_one(&mut reserved));
-                                // Fetched but not started: give it back at once.
-                                let kind = AckKind::Nak(None);
-                                if delivery.acker.ack(kind).await.is_ok() {
-                                    counters.count(kind);
-                                }
-                            }
                             Some(PullEvent::Message(delivery)) => {
                                 failures = 0;
                                 let permit = match take_one(&mut reserved) {
                                     Some(permit) => permit,
                                     // More came than the count says (a pull
                                     // taken as lost delivered after all): wait
-                                    // for a slot, so the bound holds whatever
+                                    // for budget, so the bound holds whatever
                                     // happens.
-                                    None => match slots.clone().acquire_owned().await {
+                                    None => match budget.clone().acquire_owned().await {
                                         Ok(permit) => permit,
                                         Err(_) => break,
                                     },
                                 };
-                                spawn_handler(&shared, delivery, permit);
+                                match slots.clone().try_acquire_owned() {
+                                    Ok(slot) if waiting.is_empty() => {
+                                        spawn_handler(&shared, delivery, (slot, permit));
+                                    }
+                                    _ => waiting.push_back((delivery, permit, Instant::now())),
+                                }
                             }
                             Some(PullEvent::Released { count, problem }) => {
                                 release(&mut reserved, count);
@@ -459,13 +508,20 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                         }
                         continue;
                     }
-                    permit = take_slots(&slots, min, batch), if fetch_more => match permit {
+                    () = &mut refresh, if !waiting.is_empty() => {
+                        refresh_waiting(&mut waiting, refresh_every).await;
+                        refresh
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + refresh_every);
+                        continue;
+                    }
+                    permit = take_slots(&budget, min, batch), if fetch_more => match permit {
                         Some(permit) => permit,
                         None => break,
                     },
                 },
             };
-            match session.pull(permit.num_permits()).await {
+            match session.pull(permit.num_permits(), pull_bytes).await {
                 Ok(()) => {
                     if failures == 0 && !pulling {
                         pulling = true;
@@ -554,6 +610,23 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 stream: self.stream.clone(),
             },
         })
+    }
+}
+
+/// Tells the server that waiting messages it has not heard of for
+/// `every` are still in progress, so they keep their ack deadline.
+async fn refresh_waiting(
+    waiting: &mut VecDeque<(Delivery, OwnedSemaphorePermit, Instant)>,
+    every: Duration,
+) {
+    let now = Instant::now();
+    for (delivery, _, touched) in waiting.iter_mut() {
+        if now.duration_since(*touched) >= every {
+            if let Err(err) = delivery.acker.ack(AckKind::Progress).await {
+                tracing::debug!(error = %err, "could not extend a waiting message's ack deadline");
+            }
+            *touched = now;
+        }
     }
 }
 

@@ -105,6 +105,12 @@ impl HandlerSpec {
         self
     }
 
+    /// Sets the prefetch (see [`HandlerOptions::prefetch`]).
+    pub fn prefetch(mut self, messages: usize) -> Self {
+        self.options = self.options.prefetch(messages);
+        self
+    }
+
     /// Sets the backoff (see [`HandlerOptions::backoff`]).
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.options = self.options.backoff(base, max);

@@ -10,6 +10,14 @@ use crate::InvalidMessage;
 /// Default number of messages handled at once per handler.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
+/// Default number of messages a pull consumer fetches ahead of its
+/// handlers, so the server always has a pull to fill.
+pub const DEFAULT_PREFETCH: usize = 256;
+
+/// Default bound on the bytes a pull consumer fetches ahead of its
+/// handlers (a single message larger than the bound is still fetched).
+pub const DEFAULT_PREFETCH_BYTES: usize = 16 << 20;
+
 /// The most messages a handler handles at once; larger settings are capped.
 pub const MAX_CONCURRENCY: usize = 1 << 20;
 
@@ -34,6 +42,8 @@ pub(crate) type InvalidHook = Arc<dyn Fn(&InvalidMessage) + Send + Sync>;
 pub struct HandlerOptions {
     pub(crate) concurrency: usize,
     pub(crate) batch: Option<usize>,
+    pub(crate) prefetch: usize,
+    pub(crate) prefetch_bytes: usize,
     pub(crate) backoff: (Duration, Duration),
     pub(crate) on_invalid: Option<InvalidHook>,
     pub(crate) keep_alive: bool,
@@ -45,6 +55,8 @@ impl Default for HandlerOptions {
         HandlerOptions {
             concurrency: DEFAULT_CONCURRENCY,
             batch: None,
+            prefetch: DEFAULT_PREFETCH,
+            prefetch_bytes: DEFAULT_PREFETCH_BYTES,
             backoff: (Duration::from_secs(1), Duration::from_secs(60)),
             on_invalid: None,
             keep_alive: true,
@@ -62,16 +74,43 @@ impl HandlerOptions {
     }
 
     /// At most this many messages are handled at once (default
-    /// [`DEFAULT_CONCURRENCY`]). Memory stays bounded by this plus the batch
-    /// size, whatever the backlog. Between 1 and [`MAX_CONCURRENCY`].
+    /// [`DEFAULT_CONCURRENCY`]). Between 1 and [`MAX_CONCURRENCY`].
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
         self
     }
 
-    /// How many messages one pull asks for (default: the concurrency).
+    /// How many messages one pull asks for (default: half of the
+    /// concurrency plus the prefetch, so two pulls in progress cover it).
     pub fn batch(mut self, batch: usize) -> Self {
         self.batch = Some(batch.max(1));
+        self
+    }
+
+    /// How many messages a pull consumer fetches ahead of its handlers
+    /// (default [`DEFAULT_PREFETCH`]): the server keeps sending while the
+    /// handlers work, however few there are. Memory stays bounded by the
+    /// concurrency plus the prefetch in messages, and by
+    /// [`prefetch_bytes`](Self::prefetch_bytes), whatever the backlog.
+    /// Fetched messages keep their ack deadline (the consumer tells the
+    /// server they are in progress while they wait), and on shutdown those
+    /// not started are given back at once. `0` fetches only for free
+    /// handlers.
+    ///
+    /// ```
+    /// let options = polyn::HandlerOptions::new().concurrency(1).prefetch(16);
+    /// assert_eq!(options.prefetch_limit(), 16);
+    /// ```
+    pub fn prefetch(mut self, messages: usize) -> Self {
+        self.prefetch = messages.min(MAX_CONCURRENCY);
+        self
+    }
+
+    /// At most about this many bytes are fetched ahead of the handlers
+    /// (default [`DEFAULT_PREFETCH_BYTES`]); a message larger than the
+    /// bound still comes, alone.
+    pub fn prefetch_bytes(mut self, bytes: usize) -> Self {
+        self.prefetch_bytes = bytes.max(1);
         self
     }
 
@@ -113,9 +152,20 @@ impl HandlerOptions {
         self.concurrency
     }
 
-    /// The batch size set, if any (default: the concurrency).
+    /// The batch size set, if any (default: half of the concurrency plus
+    /// the prefetch).
     pub fn batch_size(&self) -> Option<usize> {
         self.batch
+    }
+
+    /// The prefetch set, in messages.
+    pub fn prefetch_limit(&self) -> usize {
+        self.prefetch
+    }
+
+    /// The prefetch bound, in bytes.
+    pub fn prefetch_bytes_limit(&self) -> usize {
+        self.prefetch_bytes
     }
 
     /// The backoff range, `(base, max)`.
@@ -144,6 +194,8 @@ impl std::fmt::Debug for HandlerOptions {
         f.debug_struct("HandlerOptions")
             .field("concurrency", &self.concurrency)
             .field("batch", &self.batch)
+            .field("prefetch", &self.prefetch)
+            .field("prefetch_bytes", &self.prefetch_bytes)
             .field("backoff", &self.backoff)
             .field("on_invalid", &self.on_invalid.is_some())
             .field("keep_alive", &self.keep_alive)
@@ -164,6 +216,8 @@ impl PartialEq for HandlerOptions {
         same_hook
             && self.concurrency == other.concurrency
             && self.batch == other.batch
+            && self.prefetch == other.prefetch
+            && self.prefetch_bytes == other.prefetch_bytes
             && self.backoff == other.backoff
             && self.keep_alive == other.keep_alive
             && self.allow_other_types == other.allow_other_types

@@ -86,7 +86,9 @@ pub use event_type::EventType;
 /// A boxed, sendable future, as [`Handler::bind`] returns.
 pub use futures_util::future::BoxFuture;
 pub use handler::{Handler, HandlerKind, HandlerSpec};
-pub use handler_options::{DEFAULT_CONCURRENCY, HandlerOptions, MAX_CONCURRENCY};
+pub use handler_options::{
+    DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES, HandlerOptions, MAX_CONCURRENCY,
+};
 pub use invalid_message::InvalidMessage;
 pub use migration::{
     MIGRATIONS_BUCKET, Migration, MigrationStatus, Migrations, Migrator, Operation,

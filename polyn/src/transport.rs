@@ -99,14 +99,19 @@ pub(crate) enum PullEvent {
 /// One consumer's stream of pulls: a pull asks for messages, and they
 /// arrive, from whichever pull, through [`PullSession::next`].
 pub(crate) trait PullSession: Send {
-    /// Asks for at most `max` more messages, waiting up to a short expiry
+    /// Asks for at most `max` more messages of about `max_bytes` in all
+    /// (a single larger message still comes), waiting up to a short expiry
     /// for them; those that do not come are [`PullEvent::Released`].
-    fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>>;
+    fn pull(&mut self, max: usize, max_bytes: usize) -> BoxFuture<'_, Result<(), Error>>;
     /// Pulls that may still deliver.
     fn open_pulls(&self) -> usize;
     /// The next message or release; `None` once the session is closed for
     /// good. Cancel-safe.
     fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>>;
+    /// Ends the open pulls now, without waiting for them to expire, and
+    /// returns the messages that had already arrived (for the caller to
+    /// give back).
+    fn close(&mut self) -> BoxFuture<'_, Vec<Delivery>>;
 }
 
 /// A core-NATS subscription.

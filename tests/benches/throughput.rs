@@ -7,11 +7,16 @@
 //!   `Nats-Msg-Id`, as Polyn does; for reference, also raw re-sending one
 //!   pre-encoded body with sequential ids. Polyn: validated
 //!   `publish_pipelined`;
-//! - (b) pull-consume-ack, raw pull consumer vs a Polyn consumer with a
-//!   no-op handler;
+//! - (b) pull-consume-ack: a raw pull consumer decoding each event into a
+//!   serde struct (and, for reference, into a `serde_json::Value`) against
+//!   a Polyn typed consumer with a no-op handler, at the default settings
+//!   and at concurrency 1, 8, 32, 64 and 256; and how long `run` takes to
+//!   return after the last event is handled;
 //! - (c) validation cost per event.
 //!
-//! Run with `cargo bench -p polyn-tests --bench throughput`.
+//! Every round alternates which side runs first. Run with `cargo bench -p
+//! polyn-tests --bench throughput`; `POLYN_BENCH_PROFILE=rss` (or
+//! `raw-rss`) consumes 1 000 000 events and prints the peak RSS.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,7 +28,7 @@ use futures_util::StreamExt;
 use polyn::{Event, PublishOptions};
 use polyn_tests::PolynEnv;
 use polyn_tests::events::WidgetsCreatedV1;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -34,6 +39,10 @@ const ROUNDS: usize = 5;
 const PUBLISH_N: usize = 12_000;
 /// Events per consume run.
 const CONSUME_N: usize = 12_000;
+/// The concurrency settings the consume measure runs at (`None`: the
+/// default settings).
+const CONSUME_SETTINGS: [Option<usize>; 6] =
+    [None, Some(1), Some(8), Some(32), Some(64), Some(256)];
 const WINDOW: usize = 2_000;
 const NAME: &str = "widgets.created.v1";
 
@@ -153,7 +162,30 @@ async fn durable(env: &PolynEnv, stream: &str, name: &str) {
         .expect("consumer");
 }
 
-async fn raw_consume(env: &PolynEnv, stream: &str, name: &str, n: usize) -> f64 {
+/// The event as a service without Polyn would decode it.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct ReceivedEvent {
+    specversion: String,
+    id: String,
+    source: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    time: String,
+    data: WidgetsCreatedV1,
+}
+
+/// How the raw consumer decodes each event.
+#[derive(Clone, Copy)]
+enum RawDecode {
+    /// Into [`ReceivedEvent`], the typed struct a Rust user would write.
+    Struct,
+    /// Into a `serde_json::Value`.
+    Value,
+}
+
+/// A raw pull consumer at async-nats's default settings: decode, then ack.
+async fn raw_consume(env: &PolynEnv, stream: &str, name: &str, n: usize, decode: RawDecode) -> f64 {
     let pull: consumer::PullConsumer = env
         .js
         .get_stream(stream)
@@ -163,49 +195,61 @@ async fn raw_consume(env: &PolynEnv, stream: &str, name: &str, n: usize) -> f64 
         .await
         .expect("consumer");
     let start = Instant::now();
-    let mut messages = pull
-        .stream()
-        .max_messages_per_batch(256)
-        .messages()
-        .await
-        .expect("messages");
+    let mut messages = pull.messages().await.expect("messages");
     let mut seen = 0;
     while seen < n {
         let message = messages.next().await.expect("open").expect("message");
-        // Decode as a consumer would, then ack.
-        let _: Value = serde_json::from_slice(&message.payload).expect("json");
+        match decode {
+            RawDecode::Struct => {
+                let event: ReceivedEvent =
+                    serde_json::from_slice(&message.payload).expect("an event");
+                std::hint::black_box(event);
+            }
+            RawDecode::Value => {
+                let event: Value = serde_json::from_slice(&message.payload).expect("json");
+                std::hint::black_box(event);
+            }
+        }
         message.ack().await.expect("ack");
         seen += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-/// The rate until the `n`th event is handled; the graceful shutdown that
-/// follows (waiting out the pulls still open) is not part of throughput.
-async fn polyn_consume(client: &polyn::Client, stream: &str, name: &str, n: usize) -> f64 {
+/// A Polyn typed consumer at `concurrency` (the default settings for
+/// `None`): the rate until the `n`th event is handled, and how long `run`
+/// took to return after it (graceful shutdown is not throughput).
+async fn polyn_consume(
+    client: &polyn::Client,
+    stream: &str,
+    name: &str,
+    n: usize,
+    concurrency: Option<usize>,
+) -> (f64, Duration) {
     let handled = Arc::new(AtomicUsize::new(0));
     let notify = Arc::new(Notify::new());
     let finished = Arc::new(std::sync::OnceLock::new());
-    let consumer = client
-        .consumer_json(NAME)
+    let mut builder = client
+        .consumer::<WidgetsCreatedV1>()
         .stream(stream)
-        .consumer_name(name)
-        .concurrency(256)
-        .bind()
-        .await
-        .expect("bind");
+        .consumer_name(name);
+    if let Some(concurrency) = concurrency {
+        builder = builder.concurrency(concurrency);
+    }
+    let consumer = builder.bind().await.expect("bind");
     let start = Instant::now();
     consumer
         .run(
             {
                 let (handled, notify, finished) =
                     (handled.clone(), notify.clone(), finished.clone());
-                move |_event: Event, _ctx| {
+                move |event: Event<WidgetsCreatedV1>, _ctx| {
                     let (handled, notify, finished) =
                         (handled.clone(), notify.clone(), finished.clone());
                     async move {
+                        std::hint::black_box(event);
                         if handled.fetch_add(1, Ordering::Relaxed) + 1 == n {
-                            let _ = finished.set(start.elapsed());
+                            let _ = finished.set(Instant::now());
                             notify.notify_one();
                         }
                     }
@@ -215,8 +259,27 @@ async fn polyn_consume(client: &polyn::Client, stream: &str, name: &str, n: usiz
         )
         .await
         .expect("run");
-    let elapsed = finished.get().copied().expect("all events handled");
-    n as f64 / elapsed.as_secs_f64()
+    let returned = Instant::now();
+    let last = finished.get().copied().expect("all events handled");
+    (
+        n as f64 / (last - start).as_secs_f64(),
+        returned.duration_since(last),
+    )
+}
+
+/// Peak RSS of this process since the last [`reset_peak_rss`], in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Starts measuring the peak RSS afresh (Linux: `clear_refs` 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// With `POLYN_PERF_CTL=<fifo>`, tells a `perf record --control fifo:<fifo>
@@ -314,9 +377,9 @@ async fn main() {
             perf_control("enable");
             let (cpu, server_cpu) = (cpu_time(), process_cpu_time(&server_pid));
             let rate = if side == "consume" {
-                polyn_consume(&client, "POLYN", "profile", n).await
+                polyn_consume(&client, "POLYN", "profile", n, None).await.0
             } else {
-                raw_consume(&env, "POLYN", "profile", n).await
+                raw_consume(&env, "POLYN", "profile", n, RawDecode::Struct).await
             };
             perf_control("disable");
             let per_message = |d: Duration| d.as_nanos() as f64 / n as f64;
@@ -324,6 +387,24 @@ async fn main() {
             let server = per_message(process_cpu_time(&server_pid) - server_cpu);
             println!(
                 "{rate:.0} msgs/s; CPU per message: client {client:.0} ns, server {server:.0} ns"
+            );
+            return;
+        }
+        Ok(side @ ("rss" | "raw-rss")) => {
+            let n = 1_000_000;
+            raw_publish(&env.js, NAME, n, true).await;
+            durable(&env, "POLYN", "rss").await;
+            reset_peak_rss();
+            let before = peak_rss_kib();
+            let rate = if side == "rss" {
+                polyn_consume(&client, "POLYN", "rss", n, None).await.0
+            } else {
+                raw_consume(&env, "POLYN", "rss", n, RawDecode::Struct).await
+            };
+            println!(
+                "{side}: {n} events at {rate:.0} msgs/s; peak RSS {:.1} MB (at the start {:.1} MB)",
+                peak_rss_kib() as f64 / 1024.0,
+                before as f64 / 1024.0
             );
             return;
         }
@@ -337,22 +418,66 @@ async fn main() {
     // Rounds alternate raw and Polyn so that both see the same machine:
     // a shared 2-core host drifts by tens of percent between seconds, so each
     // ratio is taken within a round and the median of the rounds reported.
-    // (a) publish.
+    // (a) publish; even rounds run Polyn first, odd rounds raw first.
     let (mut raw_pub, mut polyn_pub, mut fixed_pub) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        polyn_pub.push(polyn_publish(&client, PUBLISH_N).await);
-        raw_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, true).await);
+    for round in 0..ROUNDS {
+        if round % 2 == 0 {
+            polyn_pub.push(polyn_publish(&client, PUBLISH_N).await);
+            raw_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, true).await);
+        } else {
+            raw_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, true).await);
+            polyn_pub.push(polyn_publish(&client, PUBLISH_N).await);
+        }
         fixed_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, false).await);
     }
 
-    // (b) consume: every consumer reads the same Polyn-published events.
-    let (mut raw_con, mut polyn_con) = (Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
-        let (raw, polyn) = (format!("raw_{round}"), format!("polyn_{round}"));
-        durable(&env, "POLYN", &raw).await;
-        durable(&env, "POLYN", &polyn).await;
-        raw_con.push(raw_consume(&env, "POLYN", &raw, CONSUME_N).await);
-        polyn_con.push(polyn_consume(&client, "POLYN", &polyn, CONSUME_N).await);
+    // (b) consume: every consumer reads the same Polyn-published events,
+    // from a durable of its own; each setting runs its rounds with the
+    // order alternating.
+    let mut consume_rows = Vec::new();
+    let mut shutdowns = Vec::new();
+    let (mut value_raw, mut value_polyn) = (Vec::new(), Vec::new());
+    for (setting, concurrency) in CONSUME_SETTINGS.into_iter().enumerate() {
+        let (mut raw_con, mut polyn_con) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let (raw, polyn) = (
+                format!("raw_{setting}_{round}"),
+                format!("polyn_{setting}_{round}"),
+            );
+            durable(&env, "POLYN", &raw).await;
+            durable(&env, "POLYN", &polyn).await;
+            let polyn_first = (round + setting) % 2 == 0;
+            if polyn_first {
+                let (rate, shutdown) =
+                    polyn_consume(&client, "POLYN", &polyn, CONSUME_N, concurrency).await;
+                polyn_con.push(rate);
+                shutdowns.push(shutdown.as_secs_f64() * 1000.0);
+            }
+            raw_con.push(raw_consume(&env, "POLYN", &raw, CONSUME_N, RawDecode::Struct).await);
+            if !polyn_first {
+                let (rate, shutdown) =
+                    polyn_consume(&client, "POLYN", &polyn, CONSUME_N, concurrency).await;
+                polyn_con.push(rate);
+                shutdowns.push(shutdown.as_secs_f64() * 1000.0);
+            }
+            if concurrency.is_none() {
+                // The raw consumer decoding into a `Value`, against the same
+                // round's Polyn rate.
+                let value = format!("value_{round}");
+                durable(&env, "POLYN", &value).await;
+                value_raw
+                    .push(raw_consume(&env, "POLYN", &value, CONSUME_N, RawDecode::Value).await);
+                value_polyn.push(*polyn_con.last().expect("a rate"));
+            }
+        }
+        let label = match concurrency {
+            None => format!(
+                "consume, defaults (concurrency {})",
+                polyn::DEFAULT_CONCURRENCY
+            ),
+            Some(c) => format!("consume, concurrency {c}"),
+        };
+        consume_rows.push(row(&format!("{label} (msgs/s)"), &raw_con, &polyn_con));
     }
 
     // (c) validation cost.
@@ -385,7 +510,9 @@ async fn main() {
         "\nPolyn vs raw async-nats, one nats-server, {} B events",
         bytes.len()
     );
-    println!("| measure | raw async-nats | Polyn | ratio, median (range) of {ROUNDS} rounds |");
+    println!(
+        "| measure | raw async-nats (serde struct) | Polyn (typed) | ratio, median (range) of {ROUNDS} rounds |"
+    );
     println!("|---|---|---|---|");
     println!(
         "{}",
@@ -399,9 +526,23 @@ async fn main() {
             &polyn_pub
         )
     );
+    for consume in &consume_rows {
+        println!("{consume}");
+    }
     println!(
         "{}",
-        row("pull, consume, ack (msgs/s)", &raw_con, &polyn_con)
+        row(
+            "consume, defaults, raw decoding into a `Value` (msgs/s)",
+            &value_raw,
+            &value_polyn
+        )
+    );
+    let (low, high) = shutdowns
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    println!(
+        "| `run` returns after the last event is handled (ms) | | {:.1} ({low:.1}–{high:.1}) | |",
+        median(shutdowns.clone())
     );
     println!("| validate envelope + payload (ns/event) | | {validate_ns:.0} | |");
     println!("| parse + validate (ns/event) | | {parse_validate_ns:.0} | |");

@@ -24,7 +24,7 @@ use crate::{Error, Event, IntoOutcome, InvalidMessage, Outcome};
 pub(super) fn spawn_handler<T, H, F, R>(
     shared: &Arc<Shared<T, H>>,
     delivery: Delivery,
-    permit: OwnedSemaphorePermit,
+    permit: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 ) where
     T: DeserializeOwned + Send + 'static,
     H: Fn(Event<T>, Context) -> F + Send + Sync + 'static,

@@ -154,10 +154,15 @@ impl NatsPullSession {
 }
 
 impl PullSession for NatsPullSession {
-    fn pull(&mut self, max: usize) -> BoxFuture<'_, Result<(), Error>> {
+    fn pull(&mut self, max: usize, max_bytes: usize) -> BoxFuture<'_, Result<(), Error>> {
         async move {
+            // Never below the largest message the server takes (with room
+            // for its subject and headers), or such a message would never
+            // come.
+            let largest = self.jetstream.client().server_info().max_payload + 64 * 1024;
             let request = BatchConfig {
                 batch: max.max(1),
+                max_bytes: max_bytes.max(largest),
                 expires: Some(PULL_EXPIRES),
                 ..Default::default()
             };
@@ -176,6 +181,10 @@ impl PullSession for NatsPullSession {
 
     fn open_pulls(&self) -> usize {
         self.ledger.open()
+    }
+
+    fn close(&mut self) -> BoxFuture<'_, Vec<Delivery>> {
+        self.close_inbox().boxed()
     }
 
     fn next(&mut self) -> BoxFuture<'_, Option<PullEvent>> {
@@ -202,6 +211,13 @@ impl PullSession for NatsPullSession {
                         }
                     }
                     Some(StatusCode::IDLE_HEARTBEAT) => continue,
+                    // Sent after the last message of a pull that asked for
+                    // a byte bound: its last arrival already closed it.
+                    Some(StatusCode::REQUEST_TERMINATED)
+                        if message.description.as_deref() == Some("Batch Completed") =>
+                    {
+                        continue;
+                    }
                     Some(status) => {
                         let description = message.description.unwrap_or_default();
                         // Expiry and completion are how pulls normally end.
@@ -232,6 +248,27 @@ impl PullSession for NatsPullSession {
             }
         }
         .boxed()
+    }
+}
+
+impl NatsPullSession {
+    /// Unsubscribes from the inbox, so the server drops the open pulls
+    /// (it delivers only to a pull someone listens to), and collects what
+    /// had already arrived.
+    async fn close_inbox(&mut self) -> Vec<Delivery> {
+        if let Err(err) = self.subscriber.unsubscribe().await {
+            tracing::debug!(consumer = %self.consumer, error = %err, "unsubscribing a pull inbox");
+        }
+        self.ledger.release_all();
+        let mut arrived = Vec::new();
+        while let Some(message) = self.subscriber.next().await {
+            if matches!(message.status, None | Some(StatusCode::OK))
+                && let Some(delivery) = delivery(message, &self.jetstream)
+            {
+                arrived.push(delivery);
+            }
+        }
+        arrived
     }
 }
 
