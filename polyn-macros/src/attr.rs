@@ -19,6 +19,7 @@ pub(crate) const KEYS: &[&str] = &[
     "stream",
     "concurrency",
     "batch",
+    "prefetch",
     "backoff",
     "max_backoff",
     "keep_alive",
@@ -36,6 +37,7 @@ const PULL_ONLY: &[&str] = &[
     "consumer",
     "stream",
     "batch",
+    "prefetch",
     "backoff",
     "max_backoff",
     "keep_alive",
@@ -94,6 +96,7 @@ pub(crate) struct Options {
     pub(crate) stream: Option<Setting<LitStr>>,
     pub(crate) concurrency: Option<Setting<Count>>,
     pub(crate) batch: Option<Setting<Count>>,
+    pub(crate) prefetch: Option<Setting<Count>>,
     pub(crate) backoff: Option<Setting<Delay>>,
     pub(crate) max_backoff: Option<Setting<Delay>>,
     pub(crate) keep_alive: Option<Setting<LitBool>>,
@@ -123,6 +126,7 @@ impl Options {
             "stream" => self.stream.as_ref().map(|s| &s.tokens),
             "concurrency" => self.concurrency.as_ref().map(|s| &s.tokens),
             "batch" => self.batch.as_ref().map(|s| &s.tokens),
+            "prefetch" => self.prefetch.as_ref().map(|s| &s.tokens),
             "backoff" => self.backoff.as_ref().map(|s| &s.tokens),
             "max_backoff" => self.max_backoff.as_ref().map(|s| &s.tokens),
             "keep_alive" => self.keep_alive.as_ref().map(|s| &s.tokens),
@@ -305,6 +309,13 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
         "batch" => {
             let count = count(meta, key, 16)?;
             options.batch = Some(Setting {
+                value: count,
+                tokens,
+            });
+        }
+        "prefetch" => {
+            let count = count(meta, key, 256)?;
+            options.prefetch = Some(Setting {
                 value: count,
                 tokens,
             });
@@ -689,6 +700,7 @@ mod tests {
             stream = "USERS",
             concurrency = 8,
             batch = 16usize,
+            prefetch = 64,
             backoff = "250ms",
             max_backoff = "5m",
             keep_alive = false,
@@ -710,6 +722,7 @@ mod tests {
         assert_eq!(options.stream.expect("stream").value.value(), "USERS");
         assert_eq!(options.concurrency.expect("concurrency").value.value, 8);
         assert_eq!(options.batch.expect("batch").value.value, 16);
+        assert_eq!(options.prefetch.expect("prefetch").value.value, 64);
         assert!(!options.keep_alive.expect("keep_alive").value.value);
         assert!(options.allow_other_types.is_some());
         assert_eq!(
@@ -741,7 +754,7 @@ mod tests {
             parse_err(quote!(flavor = "x")),
             [
                 "unknown option `flavor`; expected one of: `event`, `source`, `consumer`, `stream`, \
-              `concurrency`, `batch`, `backoff`, `max_backoff`, `keep_alive`, `allow_other_types`, \
+              `concurrency`, `batch`, `prefetch`, `backoff`, `max_backoff`, `keep_alive`, `allow_other_types`, \
               `on_invalid`, `core`, `queue_group`, `schemas`, `crate`"
             ]
         );

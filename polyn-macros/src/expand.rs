@@ -206,6 +206,7 @@ fn spec(options: &Options, kind: Kind, event_name: &TokenStream) -> TokenStream 
     for (method, value) in [
         ("concurrency", &options.concurrency),
         ("batch", &options.batch),
+        ("prefetch", &options.prefetch),
     ] {
         if let Some(setting) = value {
             let method = Ident::new(method, Span::call_site());

@@ -130,13 +130,14 @@ use proc_macro::TokenStream;
 /// | `source = "billing"` | refines the consumer name (`<source_root>_<source>_<event>`); lowercase alphanumeric tokens separated by `.` or `:` |
 /// | `consumer = "..."`, `stream = "..."` | bind this durable consumer, in this stream, instead of the conventional ones |
 /// | `concurrency = 8` | messages handled at once (at least 1; default `polyn::DEFAULT_CONCURRENCY`), for every kind of handler |
-/// | `batch = 16` | messages per pull (at least 1; default: the concurrency) |
+/// | `batch = 16` | messages per pull (at least 1; default: half of the concurrency plus the prefetch) |
+/// | `prefetch = 256` | messages fetched ahead of the handlers (default 256; see `polyn::HandlerOptions::prefetch`) |
 /// | `backoff = "1s"` | the redelivery delay after an error or a panic, doubled per delivery (default 1 s); an integer followed by `ms`, `s`, `m` or `h` |
 /// | `max_backoff = "60s"` | the longest redelivery delay (default 60 s, or `backoff` when longer; at least `backoff`) |
 /// | `keep_alive = false` | whether a long-running handler tells the server it is still working, so the message is not redelivered meanwhile (default `true`) |
 /// | `allow_other_types` | bind even when the consumer's filter captures other message types than the handler's (they are terminated and reported when they arrive); by default that is an error when binding |
 /// | `on_invalid = path::to::hook` | a function `fn(&polyn::InvalidMessage)`, called with every message rejected (invalid, of another type, or not fitting `T`) or whose handler failed, for every kind of handler |
-/// | `core` | receive on core NATS (no stream, no acknowledgement) instead of a pull consumer; `source`, `consumer`, `stream`, `batch`, `backoff`, `max_backoff`, `keep_alive` and `allow_other_types` do not apply |
+/// | `core` | receive on core NATS (no stream, no acknowledgement) instead of a pull consumer; `source`, `consumer`, `stream`, `batch`, `prefetch`, `backoff`, `max_backoff`, `keep_alive` and `allow_other_types` do not apply |
 /// | `queue_group = "workers"` | with `core`, or on a request handler: join this queue group |
 /// | `crate = "path::to::polyn"` | where the `polyn` crate is, when it is renamed or re-exported (default `::polyn`) |
 ///

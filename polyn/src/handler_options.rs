@@ -66,7 +66,7 @@ impl Default for HandlerOptions {
 }
 
 impl HandlerOptions {
-    /// The defaults: [`DEFAULT_CONCURRENCY`], batches of the concurrency,
+    /// The defaults: [`DEFAULT_CONCURRENCY`], [`DEFAULT_PREFETCH`],
     /// backoff 1 s to 60 s, keep-alive on, other message types on the
     /// consumer's filter rejected at bind time.
     pub fn new() -> Self {
