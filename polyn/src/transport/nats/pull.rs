@@ -66,7 +66,8 @@ impl PullConsumer for NatsPullConsumer {
             })?;
             Ok(Box::new(NatsPullSession {
                 pull: self.pull.clone(),
-                jetstream: self.jetstream.clone(),
+                client: Arc::new(client.clone()),
+                largest: client.server_info().max_payload + 64 * 1024,
                 consumer: self.consumer.clone(),
                 inbox,
                 subscriber,
@@ -130,7 +131,10 @@ impl PullConsumer for NatsPullConsumer {
 struct NatsPullSession {
     pull: jetstream::consumer::PullConsumer,
     /// What deliveries are acknowledged through.
-    jetstream: jetstream::Context,
+    client: Arc<async_nats::Client>,
+    /// The largest message the server takes, with room for its subject and
+    /// headers: no pull asks for fewer bytes.
+    largest: usize,
     consumer: String,
     inbox: Subject,
     subscriber: async_nats::Subscriber,
@@ -159,7 +163,7 @@ impl PullSession for NatsPullSession {
             // Never below the largest message the server takes (with room
             // for its subject and headers), or such a message would never
             // come.
-            let largest = self.jetstream.client().server_info().max_payload + 64 * 1024;
+            let largest = self.largest;
             let request = BatchConfig {
                 batch: max.max(1),
                 max_bytes: max_bytes.max(largest),
@@ -205,7 +209,7 @@ impl PullSession for NatsPullSession {
                 match message.status {
                     None | Some(StatusCode::OK) => {
                         self.ledger.arrived();
-                        match delivery(message, &self.jetstream) {
+                        match delivery(message, &self.client) {
                             Some(delivery) => return Some(PullEvent::Message(delivery)),
                             None => continue,
                         }
@@ -263,7 +267,7 @@ impl NatsPullSession {
         let mut arrived = Vec::new();
         while let Some(message) = self.subscriber.next().await {
             if matches!(message.status, None | Some(StatusCode::OK))
-                && let Some(delivery) = delivery(message, &self.jetstream)
+                && let Some(delivery) = delivery(message, &self.client)
             {
                 arrived.push(delivery);
             }
@@ -274,46 +278,82 @@ impl NatsPullSession {
 
 /// A delivered message, acknowledged on its reply subject. `None` for a
 /// message without one (not from JetStream).
-fn delivery(message: async_nats::Message, jetstream: &jetstream::Context) -> Option<Delivery> {
-    message.reply.as_ref()?;
-    let message = jetstream::Message {
-        message,
-        context: jetstream.clone(),
-    };
-    let (delivered, stream_sequence) = message
-        .info()
-        .map(|info| {
-            (
-                u64::try_from(info.delivered).unwrap_or(1),
-                info.stream_sequence,
-            )
-        })
-        .unwrap_or((1, 0));
-    let (message, acker) = message.split();
+///
+/// The delivery count and stream sequence are read from the reply subject
+/// and the acknowledgement is a publish on it through the one client, so a
+/// message costs no JetStream context of its own.
+fn delivery(
+    mut message: async_nats::Message,
+    client: &Arc<async_nats::Client>,
+) -> Option<Delivery> {
+    let reply = message.reply.take()?;
+    let (delivered, stream_sequence) = ack_info(reply.as_str()).unwrap_or((1, 0));
     Some(Delivery {
         message: super::incoming(message),
         delivered,
         stream_sequence,
-        acker: Arc::new(NatsAcker(acker)),
+        acker: Arc::new(NatsAcker {
+            client: client.clone(),
+            reply,
+        }),
     })
 }
 
-struct NatsAcker(jetstream::message::Acker);
+/// The delivery count and stream sequence in a JetStream ack subject:
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.…` (9 tokens), or
+/// with a domain and account hash after `$JS.ACK` (12 or more).
+fn ack_info(reply: &str) -> Option<(u64, u64)> {
+    let rest = reply.strip_prefix("$JS.ACK.")?;
+    let tokens: Vec<&str> = rest.split('.').collect();
+    let at = match tokens.len() {
+        7 => 2,
+        n if n >= 10 => 4,
+        _ => return None,
+    };
+    Some((tokens[at].parse().ok()?, tokens[at + 1].parse().ok()?))
+}
+
+struct NatsAcker {
+    client: Arc<async_nats::Client>,
+    reply: Subject,
+}
 
 impl Acker for NatsAcker {
     fn ack(&self, kind: AckKind) -> BoxFuture<'_, Result<(), Error>> {
         async move {
-            let kind = match kind {
-                AckKind::Ack => jetstream::AckKind::Ack,
-                AckKind::Nak(delay) => jetstream::AckKind::Nak(delay),
-                AckKind::Term => jetstream::AckKind::Term,
-                AckKind::Progress => jetstream::AckKind::Progress,
+            let payload = match kind {
+                AckKind::Ack => bytes::Bytes::from_static(b"+ACK"),
+                AckKind::Nak(None) => bytes::Bytes::from_static(b"-NAK"),
+                AckKind::Nak(Some(delay)) => {
+                    bytes::Bytes::from(format!("-NAK {{\"delay\":{}}}", delay.as_nanos()))
+                }
+                AckKind::Term => bytes::Bytes::from_static(b"+TERM"),
+                AckKind::Progress => bytes::Bytes::from_static(b"+WPI"),
             };
-            self.0
-                .ack_with(kind)
+            self.client
+                .publish(self.reply.clone(), payload)
                 .await
                 .map_err(|err| Error::nats("acknowledging a message", err))
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ack_info;
+
+    #[test]
+    fn ack_subjects_give_the_delivery_count_and_stream_sequence() {
+        assert_eq!(
+            ack_info("$JS.ACK.ORDERS.svc_orders.3.1042.1040.1733150000000000000.7"),
+            Some((3, 1042))
+        );
+        assert_eq!(
+            ack_info("$JS.ACK.hub.ACCHASH.ORDERS.svc_orders.1.9.9.1733150000000000000.0.token"),
+            Some((1, 9))
+        );
+        assert_eq!(ack_info("_INBOX.abc"), None);
+        assert_eq!(ack_info("$JS.ACK.ORDERS.c.x.1.1.1.1"), None);
     }
 }
