@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::generate::{Settings, generate_with};
-use crate::output::{rerun_if_changed, write_if_changed};
+use crate::module::Layout;
+use crate::output::{modules_dir_name, remove_stale_modules, rerun_if_changed, write_if_changed};
 use crate::{Error, SchemaFile};
 use polyn_schemas::schema_paths;
 
@@ -160,13 +161,23 @@ impl Builder {
             &Settings {
                 runtime: &self.runtime_path,
                 skip: &self.skip,
+                layout: Layout::Inline,
             },
         )
+        .map(|generated| generated.main)
     }
 
     /// Reads every `*.json` under `schemas_dir` (any depth), generates the
     /// event types, and writes them to `<out dir>/<file name>` when they
     /// changed. Returns the path of the generated file.
+    ///
+    /// The file declares one module per schema, and each module includes its
+    /// items from a file of its own in a folder named after the file
+    /// (`polyn_events/user_created_v1.rs` next to `polyn_events.rs`): the
+    /// same code as [`generate`](Builder::generate) returns, but editing one
+    /// schema rewrites one small file, and the compiler reuses what it
+    /// cached for the others. Files in that folder that no schema generates
+    /// any more are removed.
     ///
     /// Relative paths are relative to the package being built, which is
     /// where cargo runs build scripts.
@@ -202,9 +213,22 @@ impl Builder {
             .iter()
             .map(SchemaFile::read)
             .collect::<Result<Vec<_>, _>>()?;
-        let code = self.generate(&files)?;
+        let dir = modules_dir_name(&self.file_name);
+        let generated = generate_with(
+            &files,
+            &Settings {
+                runtime: &self.runtime_path,
+                skip: &self.skip,
+                layout: Layout::Split { dir: dir.clone() },
+            },
+        )?;
         let target = out_dir.join(&self.file_name);
-        write_if_changed(&target, &code)?;
+        let modules_dir = target.with_file_name(&dir);
+        for (module, code) in &generated.modules {
+            write_if_changed(&modules_dir.join(format!("{module}.rs")), code)?;
+        }
+        write_if_changed(&target, &generated.main)?;
+        remove_stale_modules(&modules_dir, generated.modules.iter().map(|(name, _)| name))?;
         Ok(target)
     }
 }

@@ -1,34 +1,58 @@
 //! One conversion error for every schema: typify gives each module its own
 //! copy of `error::ConversionError`; this pass replaces the copy with a
 //! re-export of the runtime's `__private::ConversionError`, the same
-//! definition, so the generated file does not repeat it once per schema.
+//! definition, so the generated file does not repeat it once per schema,
+//! and leaves it out of modules that convert nothing.
 
-use proc_macro2::TokenStream;
 use quote::ToTokens;
+use syn::Item;
 
-/// Rewrites typify's `pub mod error { … }` in `types` to
-/// `pub mod error { pub use <private>::ConversionError; }`. A module named
-/// `error` that holds anything else is left alone.
-pub(crate) fn share_conversion_error(types: TokenStream, private: &str) -> TokenStream {
-    let (Ok(mut file), Ok(private)) = (
-        syn::parse2::<syn::File>(types.clone()),
-        syn::parse_str::<syn::Path>(private),
-    ) else {
-        return types;
+/// Rewrites typify's `pub mod error { … }` in `items` to
+/// `pub mod error { pub use <private>::ConversionError; }`, or drops it when
+/// no type of the module converts with it (`needed` is false and no other
+/// item names `error::ConversionError`). A module named `error` that holds
+/// anything else is left alone.
+pub(crate) fn share_conversion_error(items: &mut Vec<Item>, private: &syn::Path, needed: bool) {
+    let Some(index) = items.iter().position(is_typify_error_module) else {
+        return;
     };
-    for item in &mut file.items {
-        if let syn::Item::Mod(module) = item
-            && module.ident == "error"
-            && let Some((_, items)) = &mut module.content
-            && items.iter().all(is_conversion_error_item)
-        {
-            *items = vec![syn::parse_quote! {
-                #[allow(unused_imports)]
-                pub use #private::ConversionError;
-            }];
-        }
+    let needed = needed
+        || items
+            .iter()
+            .enumerate()
+            .any(|(other, item)| other != index && names_conversion_error(item));
+    if !needed {
+        items.remove(index);
+        return;
     }
-    file.into_token_stream()
+    if let Item::Mod(module) = &mut items[index]
+        && let Some((_, content)) = &mut module.content
+    {
+        *content = vec![syn::parse_quote! {
+            #[allow(unused_imports)]
+            pub use #private::ConversionError;
+        }];
+    }
+}
+
+/// typify's `mod error`: only `ConversionError` and its impls.
+fn is_typify_error_module(item: &Item) -> bool {
+    matches!(
+        item,
+        Item::Mod(module)
+            if module.ident == "error"
+                && module
+                    .content
+                    .as_ref()
+                    .is_some_and(|(_, items)| items.iter().all(is_conversion_error_item))
+    )
+}
+
+/// Does `item` name `error::ConversionError`?
+fn names_conversion_error(item: &Item) -> bool {
+    item.to_token_stream()
+        .to_string()
+        .contains("error :: ConversionError")
 }
 
 /// The struct `ConversionError` or an `impl … for ConversionError`.
@@ -52,10 +76,15 @@ mod tests {
     use super::*;
     use quote::quote;
 
-    #[test]
-    fn replaces_the_typify_error_module() {
-        let types = quote! {
-            pub struct Thing;
+    fn run(types: proc_macro2::TokenStream, needed: bool) -> String {
+        let mut file: syn::File = syn::parse2(types).unwrap();
+        let private = syn::parse_str("::polyn::__private").unwrap();
+        share_conversion_error(&mut file.items, &private, needed);
+        file.into_token_stream().to_string()
+    }
+
+    fn typify_error_module() -> proc_macro2::TokenStream {
+        quote! {
             /// Error types.
             pub mod error {
                 pub struct ConversionError(::std::borrow::Cow<'static, str>);
@@ -64,8 +93,20 @@ mod tests {
                     fn from(value: &'static str) -> Self { Self(value.into()) }
                 }
             }
-        };
-        let out = share_conversion_error(types, "::polyn::__private").to_string();
+        }
+    }
+
+    #[test]
+    fn replaces_the_typify_error_module() {
+        let error = typify_error_module();
+        let out = run(
+            quote! {
+                pub struct Thing;
+                impl ::std::str::FromStr for Thing { type Err = self::error::ConversionError; }
+                #error
+            },
+            false,
+        );
         assert!(
             out.contains(
                 "pub mod error { # [allow (unused_imports)] pub use :: polyn :: __private :: ConversionError ; }"
@@ -74,12 +115,24 @@ mod tests {
         );
         assert!(out.contains("# [doc = r\" Error types.\"]"), "{out}");
         assert!(out.contains("pub struct Thing"), "{out}");
+        let error = typify_error_module();
+        let out = run(quote! { pub struct Thing; #error }, true);
+        assert!(
+            out.contains("pub use :: polyn :: __private :: ConversionError"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn drops_the_module_when_nothing_converts() {
+        let error = typify_error_module();
+        let out = run(quote! { pub struct Thing; #error }, false);
+        assert_eq!(out, "pub struct Thing ;");
     }
 
     #[test]
     fn keeps_an_error_module_with_other_items() {
-        let types = quote! { pub mod error { pub struct Other; } };
-        let out = share_conversion_error(types, "::polyn::__private").to_string();
+        let out = run(quote! { pub mod error { pub struct Other; } }, false);
         assert!(out.contains("pub struct Other"), "{out}");
     }
 }

@@ -39,6 +39,11 @@
 //!   as compact JSON) and `SCHEMA_DIGEST` (see [`schema_digest`]);
 //! - doc comments from the schemas' `title` and `description`.
 //!
+//! [`compile_schemas`] writes the modules' items to one file per schema
+//! (`polyn_events/user_created_v1.rs` next to `polyn_events.rs`), so editing
+//! a schema recompiles little; [`generate`] returns the same code in one
+//! string.
+//!
 //! Generated code reaches serde, serde_json, chrono and uuid through
 //! `polyn::__private`, so a crate using it depends on `polyn` only.
 //!
@@ -59,6 +64,7 @@ mod check;
 mod conversion_error;
 mod error;
 mod export;
+mod fold;
 mod generate;
 mod load;
 mod module;
@@ -66,6 +72,7 @@ mod naming;
 mod output;
 mod prepare;
 mod reroute;
+mod shorten;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, compile_schemas, configure};
 pub use error::Error;

@@ -24,6 +24,51 @@ pub(crate) fn write_if_changed(path: &Path, contents: &str) -> Result<bool, Erro
     Ok(true)
 }
 
+/// The folder of the modules' files next to the generated file `file_name`:
+/// its name without `.rs` (`polyn_events.rs` → `polyn_events`), or with
+/// `_modules` appended if it has no `.rs`.
+pub(crate) fn modules_dir_name(file_name: &str) -> String {
+    let name = Path::new(file_name)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or(file_name);
+    match name.strip_suffix(".rs") {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => format!("{name}_modules"),
+    }
+}
+
+/// Removes the `*.rs` files of `dir` that are not `<module>.rs` for one of
+/// `modules`: modules of schemas that were removed or skipped.
+pub(crate) fn remove_stale_modules<'a>(
+    dir: &Path,
+    modules: impl Iterator<Item = &'a String>,
+) -> Result<(), Error> {
+    let keep: std::collections::BTreeSet<String> =
+        modules.map(|module| format!("{module}.rs")).collect();
+    let io_error = |source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(io_error(err)),
+    };
+    for entry in entries {
+        let path = entry.map_err(io_error)?.path();
+        let stale = path.extension().is_some_and(|ext| ext == "rs")
+            && path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| !keep.contains(name));
+        if stale && path.is_file() {
+            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
+        }
+    }
+    Ok(())
+}
+
 /// The `cargo:rerun-if-changed` lines for a schemas folder and its files.
 ///
 /// Watching the folder catches added and removed files (cargo compares the
@@ -50,6 +95,30 @@ mod tests {
         assert!(!write_if_changed(&path, "a").unwrap());
         assert!(write_if_changed(&path, "b").unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b");
+    }
+
+    #[test]
+    fn modules_dir_is_named_after_the_file() {
+        assert_eq!(modules_dir_name("polyn_events.rs"), "polyn_events");
+        assert_eq!(modules_dir_name("gen/events.rs"), "events");
+        assert_eq!(modules_dir_name("events"), "events_modules");
+        assert_eq!(modules_dir_name(".rs"), ".rs_modules");
+    }
+
+    #[test]
+    fn removes_only_stale_module_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a_v1.rs", "b_v1.rs", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        remove_stale_modules(dir.path(), [String::from("a_v1")].iter()).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a_v1.rs", "notes.txt"]);
+        remove_stale_modules(&dir.path().join("missing"), std::iter::empty()).unwrap();
     }
 
     #[test]

@@ -3,35 +3,65 @@
 //! typify writes `::serde::Serialize`, `::serde_json::Value`,
 //! `::chrono::DateTime` and `::uuid::Uuid`, which would make every user add
 //! those crates. This pass rewrites them to `<runtime>::__private::serde` and
-//! so on (in paths and in serde's string attributes such as
+//! so on (in paths and in the paths of serde's attributes such as
 //! `skip_serializing_if = "::serde_json::Map::is_empty"`), and tells serde's
 //! derives where serde is with `#[serde(crate = "...")]`.
+//!
+//! In the short form, for the items at the top of a schema's module, the
+//! paths become `serde::Serialize`, `serde_json::Value`, …: the module
+//! imports the crates it names once (`use <runtime>::__private::{serde, …};`).
+
+use std::collections::BTreeSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+use crate::shorten::is_path_value;
 
 /// The crates generated code reaches through `<runtime>::__private`.
 pub(crate) const REROUTED_CRATES: &[&str] = &["serde", "serde_json", "chrono", "uuid"];
 
+/// Keywords after which a path can start.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "as", "impl", "for", "dyn", "where", "in", "mut", "ref", "pub", "use", "return", "let",
+    "const", "static", "type", "struct", "enum", "fn",
+];
+
+/// What [`reroute`] made of a token stream.
+pub(crate) struct Rerouted {
+    pub(crate) tokens: TokenStream,
+    /// The crates named by the short paths, which the module must import.
+    pub(crate) crates: BTreeSet<&'static str>,
+}
+
 /// Rewrites `stream`; `private` is the path of the runtime's hidden module,
-/// e.g. `::polyn::__private`.
-pub(crate) fn reroute(stream: TokenStream, private: &str) -> TokenStream {
+/// e.g. `::polyn::__private`. With `short`, crate paths are written
+/// `serde::…` and the crates they name are returned for the module to import.
+pub(crate) fn reroute(stream: TokenStream, private: &str, short: bool) -> Rerouted {
     let private_tokens: TokenStream = private
         .parse()
         .unwrap_or_else(|_| unreachable!("the runtime path was checked by the builder"));
-    let rewriter = Rewriter {
+    let mut rewriter = Rewriter {
         private,
         private_tokens,
+        short,
+        crates: BTreeSet::new(),
     };
-    rewriter.stream(stream)
+    let tokens = rewriter.stream(stream, false);
+    Rerouted {
+        tokens,
+        crates: rewriter.crates,
+    }
 }
 
 struct Rewriter<'a> {
     private: &'a str,
     private_tokens: TokenStream,
+    short: bool,
+    crates: BTreeSet<&'static str>,
 }
 
 impl Rewriter<'_> {
-    fn stream(&self, stream: TokenStream) -> TokenStream {
+    fn stream(&mut self, stream: TokenStream, in_serde_attribute: bool) -> TokenStream {
         let tokens: Vec<TokenTree> = stream.into_iter().collect();
         let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
         let mut index = 0;
@@ -48,31 +78,43 @@ impl Rewriter<'_> {
             ) && a.as_char() == ':'
                 && a.spacing() == Spacing::Joint
                 && b.as_char() == ':'
-                && REROUTED_CRATES.contains(&krate.to_string().as_str())
+                && let Some(name) = rerouted_crate(krate)
                 && starts_path(out.last())
             {
-                out.extend(self.private_tokens.clone());
-                out.push(TokenTree::Punct(Punct::new(':', Spacing::Joint)));
-                out.push(TokenTree::Punct(Punct::new(':', Spacing::Alone)));
+                if self.short {
+                    self.crates.insert(name);
+                } else {
+                    out.extend(self.private_tokens.clone());
+                    out.push(TokenTree::Punct(Punct::new(':', Spacing::Joint)));
+                    out.push(TokenTree::Punct(Punct::new(':', Spacing::Alone)));
+                }
                 out.push(TokenTree::Ident(krate.clone()));
                 index += 3;
                 continue;
             }
             match &tokens[index] {
                 TokenTree::Group(group) => {
-                    let is_derive = group.delimiter() == Delimiter::Bracket
+                    let is_attribute = group.delimiter() == Delimiter::Bracket
                         && matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '#');
-                    let mut rewritten = Group::new(group.delimiter(), self.stream(group.stream()));
+                    let serde = in_serde_attribute
+                        || (is_attribute
+                            && matches!(
+                                group.stream().into_iter().next(),
+                                Some(TokenTree::Ident(ident)) if ident == "serde"
+                            ));
+                    let stream = self.stream(group.stream(), serde);
+                    let mut rewritten = Group::new(group.delimiter(), stream);
                     rewritten.set_span(group.span());
-                    let derives_serde = is_derive && derives_serde(&rewritten.stream());
+                    let derives_serde = is_attribute && derives_serde(&rewritten.stream());
                     out.push(TokenTree::Group(rewritten));
                     if derives_serde {
                         // After the derive, so serde's helper attribute is in scope.
                         out.extend(self.serde_crate_attribute());
                     }
                 }
-                TokenTree::Literal(literal) if !is_doc_value(&out) => {
-                    out.push(TokenTree::Literal(self.literal(literal)));
+                TokenTree::Literal(literal) if in_serde_attribute && is_path_value(&out) => {
+                    let literal = self.literal(literal);
+                    out.push(TokenTree::Literal(literal));
                 }
                 TokenTree::Punct(hash) if hash.as_char() == '#' => {
                     // `#[doc = "..."]`: one attribute per line, each starting with
@@ -94,18 +136,21 @@ impl Rewriter<'_> {
     }
 
     /// `"::serde_json::Map::is_empty"` → `"::polyn::__private::serde_json::Map::is_empty"`.
-    fn literal(&self, literal: &Literal) -> Literal {
-        let text = literal.to_string();
-        let Some(content) = text
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-        else {
+    /// In the short form, `"serde_json::Map::is_empty"`.
+    fn literal(&mut self, literal: &Literal) -> Literal {
+        let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) else {
             return literal.clone();
         };
-        let path = content.replace(' ', "");
+        let path = text.value().replace(' ', "");
         for krate in REROUTED_CRATES {
             if let Some(rest) = path.strip_prefix(&format!("::{krate}::")) {
-                let mut new = Literal::string(&format!("{}::{krate}::{rest}", self.private));
+                let rewritten = if self.short {
+                    self.crates.insert(krate);
+                    format!("{krate}::{rest}")
+                } else {
+                    format!("{}::{krate}::{rest}", self.private)
+                };
+                let mut new = Literal::string(&rewritten);
                 new.set_span(literal.span());
                 return new;
             }
@@ -113,8 +158,14 @@ impl Rewriter<'_> {
         literal.clone()
     }
 
-    fn serde_crate_attribute(&self) -> TokenStream {
-        let path = format!("{}::serde", self.private);
+    /// `#[serde(crate = "<private>::serde")]`, or `"serde"` in the short form.
+    fn serde_crate_attribute(&mut self) -> TokenStream {
+        let path = if self.short {
+            self.crates.insert("serde");
+            "serde".to_owned()
+        } else {
+            format!("{}::serde", self.private)
+        };
         let mut attr = TokenStream::new();
         attr.extend([TokenTree::Punct(Punct::new('#', Spacing::Alone))]);
         let inner: TokenStream = [
@@ -140,31 +191,17 @@ impl Rewriter<'_> {
 /// Can a path start after `previous`? Not after an identifier that is a
 /// path segment (`defaults::serde_json` is a local function), but after
 /// punctuation, a group, or a keyword such as `as`, `impl` or `for`.
-fn starts_path(previous: Option<&TokenTree>) -> bool {
+pub(crate) fn starts_path(previous: Option<&TokenTree>) -> bool {
     match previous {
         None | Some(TokenTree::Punct(_)) | Some(TokenTree::Group(_)) => true,
-        Some(TokenTree::Ident(ident)) => matches!(
-            ident.to_string().as_str(),
-            "as" | "impl"
-                | "for"
-                | "dyn"
-                | "where"
-                | "in"
-                | "mut"
-                | "ref"
-                | "pub"
-                | "use"
-                | "return"
-                | "let"
-                | "const"
-                | "static"
-                | "type"
-                | "struct"
-                | "enum"
-                | "fn"
-        ),
+        Some(TokenTree::Ident(ident)) => KEYWORDS.contains(&ident.to_string().as_str()),
         Some(TokenTree::Literal(_)) => true,
     }
+}
+
+/// The name of `krate` if it is one of [`REROUTED_CRATES`].
+fn rerouted_crate(krate: &Ident) -> Option<&'static str> {
+    REROUTED_CRATES.iter().copied().find(|name| krate == name)
 }
 
 /// The text of a `[doc = "..."]` attribute body.
@@ -215,15 +252,6 @@ fn doc_attributes(text: &str) -> TokenStream {
     out
 }
 
-/// Is the literal about to be pushed the value of `doc = ...`?
-fn is_doc_value(out: &[TokenTree]) -> bool {
-    matches!(
-        out,
-        [.., TokenTree::Ident(ident), TokenTree::Punct(eq)]
-            if ident == "doc" && eq.as_char() == '='
-    )
-}
-
 /// Does this attribute body (`derive(...)`) derive serde's traits?
 fn derives_serde(attribute: &TokenStream) -> bool {
     let mut tokens = attribute.clone().into_iter();
@@ -248,7 +276,9 @@ mod tests {
     use super::*;
 
     fn run(input: TokenStream) -> String {
-        reroute(input, "::polyn::__private").to_string()
+        reroute(input, "::polyn::__private", false)
+            .tokens
+            .to_string()
     }
 
     #[test]

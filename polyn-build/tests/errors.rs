@@ -225,9 +225,12 @@ fn skip_leaves_an_unsupported_schema_out() {
         .skip("conditional.v1")
         .compile(dir.path())
         .unwrap();
-    let code = std::fs::read_to_string(path).unwrap();
-    assert!(code.contains("pub struct OkV1"), "{code}");
+    let code = std::fs::read_to_string(&path).unwrap();
+    assert!(code.contains("pub use self::ok_v1::OkV1;"), "{code}");
     assert!(!code.contains("ConditionalV1"), "{code}");
+    let module = std::fs::read_to_string(out.path().join("polyn_events/ok_v1.rs")).unwrap();
+    assert!(module.contains("pub struct OkV1"), "{module}");
+    assert!(!out.path().join("polyn_events/conditional_v1.rs").exists());
 
     let err = polyn_build::configure()
         .skip("nope.v1")

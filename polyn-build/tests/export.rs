@@ -70,10 +70,7 @@ fn the_exported_schema_generates_a_type() {
     assert!(code.contains("pub struct ShipmentsSentV1 {"), "{code}");
     assert!(code.contains("pub enum Carrier {"), "{code}");
     assert!(code.contains("pub weight_grams: u32,"), "{code}");
-    assert!(
-        code.contains("pub note: ::std::option::Option<::std::string::String>,"),
-        "{code}"
-    );
+    assert!(code.contains("pub note: Option<String>,"), "{code}");
 }
 
 #[test]

@@ -2,148 +2,58 @@
 // Include it with `polyn::include_events!()`.
 
 /// Types generated from the schema of the Polyn message `catalog.updated.v1`.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, dead_code, clippy::derivable_impls)]
 pub mod catalog_updated_v1 {
-    #![allow(
-        missing_docs,
-        unreachable_pub,
-        unused_qualifications,
-        dead_code,
-        clippy::derivable_impls
-    )]
+    use ::polyn::__private::{serde, serde_json};
     /// Local `$ref`s to `definitions` and `$defs`, recursion, and maps.
     ///
     /// The payload of the Polyn message `catalog.updated.v1`, generated from `catalog.updated.v1.json`.
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct CatalogUpdatedV1 {
-        #[serde(
-            default,
-            skip_serializing_if = "::polyn::__private::serde_json::Map::is_empty"
-        )]
-        pub attributes: ::polyn::__private::serde_json::Map<
-            ::std::string::String,
-            ::polyn::__private::serde_json::Value,
-        >,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub codes: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub discounted: ::std::option::Option<Money>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub extra: ::std::option::Option<CatalogUpdatedV1Extra>,
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        pub attributes: serde_json::Map<String, serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+        pub codes: ::std::collections::BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub discounted: Option<Money>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub extra: Option<CatalogUpdatedV1Extra>,
         pub price: Money,
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub prices_by_region: ::std::collections::BTreeMap<::std::string::String, Money>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub root: ::std::option::Option<Category>,
+        #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+        pub prices_by_region: ::std::collections::BTreeMap<String, Money>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub root: Option<Category>,
     }
     /// `CatalogUpdatedV1Extra`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct CatalogUpdatedV1Extra {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub a: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub a: Option<String>,
     }
     /// `Category`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct Category {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub children: ::std::vec::Vec<Category>,
-        pub name: ::std::string::String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub children: Vec<Category>,
+        pub name: String,
     }
     /// `Currency`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(serde::Deserialize, serde::Serialize)]
+    #[serde(crate = "serde")]
     pub enum Currency {
         #[serde(rename = "EUR")]
         Eur,
         #[serde(rename = "USD")]
         Usd,
     }
-    impl ::std::fmt::Display for Currency {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Eur => f.write_str("EUR"),
-                Self::Usd => f.write_str("USD"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Currency {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "EUR" => Ok(Self::Eur),
-                "USD" => Ok(Self::Usd),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Currency {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Currency {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
+    ::polyn::__private::string_enum!(Currency { Eur = "EUR", Usd = "USD" });
     /// An amount in one currency
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct Money {
         pub amount: f64,
         pub currency: Currency,
@@ -156,7 +66,7 @@ pub mod catalog_updated_v1 {
     impl ::polyn::EventType for CatalogUpdatedV1 {
         const NAME: &'static str = "catalog.updated.v1";
         const SCHEMA: &'static str = r##"{"description":"Local `$ref`s to `definitions` and `$defs`, recursion, and maps.","type":"object","$defs":{"Money":{"type":"object","description":"An amount in one currency","properties":{"amount":{"type":"number"},"currency":{"$ref":"#/$defs/Currency"}},"required":["amount","currency"]},"Currency":{"type":"string","enum":["EUR","USD"]},"Category":{"type":"object","properties":{"name":{"type":"string"},"children":{"type":"array","items":{"$ref":"#/$defs/Category"}}},"required":["name"]}},"properties":{"price":{"$ref":"#/$defs/Money"},"discounted":{"$ref":"#/$defs/Money"},"root":{"$ref":"#/$defs/Category"},"prices_by_region":{"type":"object","additionalProperties":{"$ref":"#/$defs/Money"}},"attributes":{"type":"object"},"extra":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":true},"codes":{"type":"object","patternProperties":{"^[A-Z]{2}$":{"type":"string","pattern":"^[0-9]+$"}}}},"required":["price"]}"##;
-        const SCHEMA_DIGEST: ::core::option::Option<&'static str> = ::core::option::Option::Some(
+        const SCHEMA_DIGEST: Option<&'static str> = Some(
             "b7afaef51e5b61201f6db175edfc49602616fe92660536c13846c5007e6f27e8",
         );
     }

@@ -2,34 +2,23 @@
 // Include it with `polyn::include_events!()`.
 
 /// Types generated from the schema of the Polyn message `orders.placed.v1`.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, dead_code, clippy::derivable_impls)]
 pub mod orders_placed_v1 {
-    #![allow(
-        missing_docs,
-        unreachable_pub,
-        unused_qualifications,
-        dead_code,
-        clippy::derivable_impls
-    )]
+    use ::polyn::__private::{serde, uuid};
     /// An order was placed
     ///
     /// Nested objects, arrays, string enums and defaults.
     ///
     /// The payload of the Polyn message `orders.placed.v1`, generated from `orders.placed.v1.json`.
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct OrdersPlacedV1 {
         pub customer: OrdersPlacedV1Customer,
         #[serde(default)]
         pub gift: bool,
-        pub lines: ::std::vec::Vec<OrdersPlacedV1LinesItem>,
+        pub lines: Vec<OrdersPlacedV1LinesItem>,
         /// The order's id
-        pub order_id: ::polyn::__private::uuid::Uuid,
+        pub order_id: uuid::Uuid,
         #[serde(default = "defaults::default_u64::<i64, 3>")]
         pub priority: i64,
         /// Where the order is
@@ -37,65 +26,36 @@ pub mod orders_placed_v1 {
         pub status: OrdersPlacedV1Status,
     }
     /// Who placed the order
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct OrdersPlacedV1Customer {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<OrdersPlacedV1CustomerAddress>,
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub address: Option<OrdersPlacedV1CustomerAddress>,
+        pub name: String,
     }
     /// `OrdersPlacedV1CustomerAddress`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct OrdersPlacedV1CustomerAddress {
-        pub city: ::std::string::String,
+        pub city: String,
         #[serde(default = "defaults::orders_placed_v1_customer_address_country")]
-        pub country: ::std::string::String,
-        pub street: ::std::string::String,
+        pub country: String,
+        pub street: String,
     }
     /// `OrdersPlacedV1LinesItem`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(deny_unknown_fields)]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde", deny_unknown_fields)]
     pub struct OrdersPlacedV1LinesItem {
         #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 1>")]
         pub quantity: ::std::num::NonZeroU64,
-        pub sku: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub sku: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub tags: Option<Vec<String>>,
     }
     /// Where the order is
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(serde::Deserialize, serde::Serialize)]
+    #[serde(crate = "serde")]
     pub enum OrdersPlacedV1Status {
         #[serde(rename = "pending")]
         Pending,
@@ -104,45 +64,10 @@ pub mod orders_placed_v1 {
         #[serde(rename = "shipped")]
         Shipped,
     }
-    impl ::std::fmt::Display for OrdersPlacedV1Status {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Pending => f.write_str("pending"),
-                Self::Paid => f.write_str("paid"),
-                Self::Shipped => f.write_str("shipped"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for OrdersPlacedV1Status {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "pending" => Ok(Self::Pending),
-                "paid" => Ok(Self::Paid),
-                "shipped" => Ok(Self::Shipped),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for OrdersPlacedV1Status {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for OrdersPlacedV1Status {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::default::Default for OrdersPlacedV1Status {
+    ::polyn::__private::string_enum!(
+        OrdersPlacedV1Status { Pending = "pending", Paid = "paid", Shipped = "shipped" }
+    );
+    impl Default for OrdersPlacedV1Status {
         fn default() -> Self {
             OrdersPlacedV1Status::Pending
         }
@@ -159,16 +84,14 @@ pub mod orders_placed_v1 {
         pub(super) fn default_nzu64<T, const V: u64>() -> T
         where
             T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<
-                ::std::num::NonZeroU64,
-            >>::Error: ::std::fmt::Debug,
+            <T as ::std::convert::TryFrom<::std::num::NonZeroU64>>::Error: ::std::fmt::Debug,
         {
             T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
         }
         pub(super) fn orders_placed_v1_status() -> super::OrdersPlacedV1Status {
             super::OrdersPlacedV1Status::Pending
         }
-        pub(super) fn orders_placed_v1_customer_address_country() -> ::std::string::String {
+        pub(super) fn orders_placed_v1_customer_address_country() -> String {
             "NL".to_string()
         }
     }
@@ -180,7 +103,7 @@ pub mod orders_placed_v1 {
     impl ::polyn::EventType for OrdersPlacedV1 {
         const NAME: &'static str = "orders.placed.v1";
         const SCHEMA: &'static str = r#"{"$schema":"http://json-schema.org/draft-07/schema#","$id":"orders:placed:v1","title":"An order was placed","description":"Nested objects, arrays, string enums and defaults.","type":"object","properties":{"order_id":{"type":"string","format":"uuid","description":"The order's id"},"status":{"type":"string","enum":["pending","paid","shipped"],"default":"pending","description":"Where the order is"},"customer":{"type":"object","description":"Who placed the order","properties":{"name":{"type":"string"},"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"},"country":{"type":"string","default":"NL"}},"required":["street","city"]}},"required":["name"]},"lines":{"type":"array","minItems":1,"items":{"type":"object","properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1,"default":1},"tags":{"type":"array","items":{"type":"string"},"uniqueItems":true}},"required":["sku"],"additionalProperties":false}},"gift":{"type":"boolean","default":false},"priority":{"type":"integer","default":3}},"required":["order_id","customer","lines"]}"#;
-        const SCHEMA_DIGEST: ::core::option::Option<&'static str> = ::core::option::Option::Some(
+        const SCHEMA_DIGEST: Option<&'static str> = Some(
             "4b69e93dd069a44317ac25f9dd7fcb8e285323e09e74219da41bbc9bd2e5fb74",
         );
     }

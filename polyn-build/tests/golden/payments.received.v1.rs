@@ -2,45 +2,27 @@
 // Include it with `polyn::include_events!()`.
 
 /// Types generated from the schema of the Polyn message `payments.received.v1`.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, dead_code, clippy::derivable_impls)]
 pub mod payments_received_v1 {
-    #![allow(
-        missing_docs,
-        unreachable_pub,
-        unused_qualifications,
-        dead_code,
-        clippy::derivable_impls
-    )]
+    use ::polyn::__private::serde;
     /// `oneOf` and `anyOf`: tagged, untagged and nullable.
     ///
     /// The payload of the Polyn message `payments.received.v1`, generated from `payments.received.v1.json`.
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct PaymentsReceivedV1 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub amount: Option<f64>,
         /// How it was paid, tagged by `kind`
         pub method: PaymentsReceivedV1Method,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub note: Option<String>,
         /// A number or a text
         pub reference: PaymentsReceivedV1Reference,
     }
     /// How it was paid, tagged by `kind`
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(tag = "kind")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde", tag = "kind")]
     pub enum PaymentsReceivedV1Method {
         #[serde(rename = "card")]
         Card { last4: PaymentsReceivedV1MethodLast4 },
@@ -48,89 +30,16 @@ pub mod payments_received_v1 {
         Invoice { number: i64 },
     }
     /// `PaymentsReceivedV1MethodLast4`
-    #[derive(
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(transparent)]
-    pub struct PaymentsReceivedV1MethodLast4(::std::string::String);
-    impl ::std::ops::Deref for PaymentsReceivedV1MethodLast4 {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PaymentsReceivedV1MethodLast4> for ::std::string::String {
-        fn from(value: PaymentsReceivedV1MethodLast4) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PaymentsReceivedV1MethodLast4 {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 4usize {
-                return Err("longer than 4 characters".into());
-            }
-            if value.chars().count() < 4usize {
-                return Err("shorter than 4 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PaymentsReceivedV1MethodLast4 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PaymentsReceivedV1MethodLast4 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::polyn::__private::serde::Deserialize<'de>
-    for PaymentsReceivedV1MethodLast4 {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::polyn::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::polyn::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
+    #[derive(serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(crate = "serde", transparent)]
+    pub struct PaymentsReceivedV1MethodLast4(String);
+    ::polyn::__private::string_newtype!(PaymentsReceivedV1MethodLast4, min = 4, max = 4);
     /// A number or a text
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(untagged)]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde", untagged)]
     pub enum PaymentsReceivedV1Reference {
         Integer(i64),
-        String(::std::string::String),
+        String(String),
     }
     impl ::std::fmt::Display for PaymentsReceivedV1Reference {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -140,7 +49,7 @@ pub mod payments_received_v1 {
             }
         }
     }
-    impl ::std::convert::From<i64> for PaymentsReceivedV1Reference {
+    impl From<i64> for PaymentsReceivedV1Reference {
         fn from(value: i64) -> Self {
             Self::Integer(value)
         }
@@ -153,7 +62,7 @@ pub mod payments_received_v1 {
     impl ::polyn::EventType for PaymentsReceivedV1 {
         const NAME: &'static str = "payments.received.v1";
         const SCHEMA: &'static str = r#"{"title":"PaymentsReceivedV1","description":"`oneOf` and `anyOf`: tagged, untagged and nullable.","type":"object","properties":{"method":{"description":"How it was paid, tagged by `kind`","oneOf":[{"type":"object","properties":{"kind":{"const":"card"},"last4":{"type":"string","minLength":4,"maxLength":4}},"required":["kind","last4"]},{"type":"object","properties":{"kind":{"const":"invoice"},"number":{"type":"integer"}},"required":["kind","number"]}]},"reference":{"description":"A number or a text","anyOf":[{"type":"integer"},{"type":"string"}]},"note":{"anyOf":[{"type":"string"},{"type":"null"}]},"amount":{"type":["number","null"]}},"required":["method","reference"]}"#;
-        const SCHEMA_DIGEST: ::core::option::Option<&'static str> = ::core::option::Option::Some(
+        const SCHEMA_DIGEST: Option<&'static str> = Some(
             "d5f1da625af1a72aa81606b367a3bcd31cca48169cf41695724e457a77c1ee52",
         );
     }

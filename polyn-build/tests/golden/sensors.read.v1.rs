@@ -2,120 +2,42 @@
 // Include it with `polyn::include_events!()`.
 
 /// Types generated from the schema of the Polyn message `sensors.read.v1`.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, dead_code, clippy::derivable_impls)]
 pub mod sensors_read_v1 {
-    #![allow(
-        missing_docs,
-        unreachable_pub,
-        unused_qualifications,
-        dead_code,
-        clippy::derivable_impls
-    )]
+    use ::polyn::__private::{chrono, serde, uuid};
     /// Integer and number bounds and string formats.
     ///
     /// The payload of the Polyn message `sensors.read.v1`, generated from `sensors.read.v1.json`.
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(deny_unknown_fields)]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde", deny_unknown_fields)]
     pub struct SensorsReadV1 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<::std::net::Ipv4Addr>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub celsius: ::std::option::Option<f64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contact: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub address: Option<::std::net::Ipv4Addr>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub celsius: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub contact: Option<String>,
         pub count: u64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub day: ::std::option::Option<::polyn::__private::chrono::naive::NaiveDate>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<SensorsReadV1Label>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub level: ::std::option::Option<u8>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i8>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<f64>,
-        pub read_at: ::polyn::__private::chrono::DateTime<
-            ::polyn::__private::chrono::offset::Utc,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub retries: ::std::option::Option<::std::num::NonZeroU64>,
-        pub sensor_id: ::polyn::__private::uuid::Uuid,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub day: Option<chrono::naive::NaiveDate>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub label: Option<SensorsReadV1Label>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub level: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub offset: Option<i8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub ratio: Option<f64>,
+        pub read_at: chrono::DateTime<chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub retries: Option<::std::num::NonZeroU64>,
+        pub sensor_id: uuid::Uuid,
     }
     /// `SensorsReadV1Label`
-    #[derive(
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
-    #[serde(transparent)]
-    pub struct SensorsReadV1Label(::std::string::String);
-    impl ::std::ops::Deref for SensorsReadV1Label {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SensorsReadV1Label> for ::std::string::String {
-        fn from(value: SensorsReadV1Label) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SensorsReadV1Label {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 32usize {
-                return Err("longer than 32 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SensorsReadV1Label {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SensorsReadV1Label {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::polyn::__private::serde::Deserialize<'de> for SensorsReadV1Label {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::polyn::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::polyn::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
+    #[derive(serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(crate = "serde", transparent)]
+    pub struct SensorsReadV1Label(String);
+    ::polyn::__private::string_newtype!(SensorsReadV1Label, min = 1, max = 32);
     /// Error types.
     pub mod error {
         #[allow(unused_imports)]
@@ -124,7 +46,7 @@ pub mod sensors_read_v1 {
     impl ::polyn::EventType for SensorsReadV1 {
         const NAME: &'static str = "sensors.read.v1";
         const SCHEMA: &'static str = r#"{"description":"Integer and number bounds and string formats.","type":"object","identity":"sensor_id","stream_config":{"max_age":86400},"properties":{"sensor_id":{"type":"string","format":"uuid"},"read_at":{"type":"string","format":"date-time"},"day":{"type":"string","format":"date"},"address":{"type":"string","format":"ipv4"},"contact":{"type":"string","format":"email"},"count":{"type":"integer","minimum":0},"level":{"type":"integer","minimum":0,"maximum":255},"offset":{"type":"integer","minimum":-128,"maximum":127},"retries":{"type":"integer","minimum":1,"maximum":10},"celsius":{"type":"number","minimum":-273.15,"exclusiveMaximum":1000},"ratio":{"type":"number","minimum":0,"maximum":1,"multipleOf":0.01},"label":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z]+$"}},"required":["sensor_id","read_at","count"],"additionalProperties":false}"#;
-        const SCHEMA_DIGEST: ::core::option::Option<&'static str> = ::core::option::Option::Some(
+        const SCHEMA_DIGEST: Option<&'static str> = Some(
             "709e1b34153909250c697aea56cee4fdd6667cfdbcc2be6e7bc748ca2aacdeb1",
         );
     }

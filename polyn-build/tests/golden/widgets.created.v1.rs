@@ -2,38 +2,22 @@
 // Include it with `polyn::include_events!()`.
 
 /// Types generated from the schema of the Polyn message `widgets.created.v1`.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, dead_code, clippy::derivable_impls)]
 pub mod widgets_created_v1 {
-    #![allow(
-        missing_docs,
-        unreachable_pub,
-        unused_qualifications,
-        dead_code,
-        clippy::derivable_impls
-    )]
+    use ::polyn::__private::serde;
     /// The payload of the Polyn message `widgets.created.v1`, generated from `widgets.created.v1.json`.
-    #[derive(
-        ::polyn::__private::serde::Deserialize,
-        ::polyn::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
-    #[serde(crate = "::polyn::__private::serde")]
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(crate = "serde")]
     pub struct WidgetsCreatedV1 {
         /// The id of the widget
-        pub id: ::std::string::String,
+        pub id: String,
         /// The name of the widget
-        pub name: ::std::string::String,
-    }
-    /// Error types.
-    pub mod error {
-        #[allow(unused_imports)]
-        pub use ::polyn::__private::ConversionError;
+        pub name: String,
     }
     impl ::polyn::EventType for WidgetsCreatedV1 {
         const NAME: &'static str = "widgets.created.v1";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"id":{"type":"string","description":"The id of the widget"},"name":{"type":"string","description":"The name of the widget"}},"required":["id","name"]}"#;
-        const SCHEMA_DIGEST: ::core::option::Option<&'static str> = ::core::option::Option::Some(
+        const SCHEMA_DIGEST: Option<&'static str> = Some(
             "10934ef529679e93056dc7de03d746f45091887ca399ca0e77f4310281ad56a3",
         );
     }
