@@ -65,14 +65,14 @@ impl Client {
     /// exist.
     pub async fn connect(config: Config) -> Result<Client, Error> {
         let nats = connect_nats(&config).await?;
-        let transport = NatsTransport::new(nats);
+        let transport = NatsTransport::new(nats, config.publish_retry());
         let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
         Ok(Client::from_parts(config, Arc::new(transport), schemas))
     }
 
     /// Uses an existing `async-nats` connection (its own options apply).
     pub async fn with_nats(config: Config, nats: async_nats::Client) -> Result<Client, Error> {
-        let transport = NatsTransport::new(nats);
+        let transport = NatsTransport::new(nats, config.publish_retry());
         let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
         Ok(Client::from_parts(config, Arc::new(transport), schemas))
     }
@@ -542,8 +542,30 @@ async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
         .map(|s| s.parse::<async_nats::ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| fail(Box::new(err)))?;
-    options
-        .connect(addresses)
-        .await
-        .map_err(|err| fail(Box::new(err)))
+    let deadline = tokio::time::Instant::now() + config.connect_retry();
+    let mut pause = Duration::from_millis(100);
+    let mut attempts = 1u32;
+    loop {
+        match options.clone().connect(addresses.clone()).await {
+            Ok(client) => return Ok(client),
+            Err(err) if unreachable(&err) && tokio::time::Instant::now() + pause < deadline => {
+                tracing::info!(servers = %shown, error = %err, attempts,
+                    "no NATS server answers yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+                attempts += 1;
+            }
+            Err(err) => return Err(fail(Box::new(err))),
+        }
+    }
+}
+
+/// Whether connecting failed because no server answered (worth trying
+/// again), not because one refused the client.
+fn unreachable(err: &async_nats::ConnectError) -> bool {
+    use async_nats::ConnectErrorKind;
+    matches!(
+        err.kind(),
+        ConnectErrorKind::Io | ConnectErrorKind::TimedOut | ConnectErrorKind::Dns
+    )
 }

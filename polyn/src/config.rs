@@ -1,11 +1,15 @@
 //! [`Config`]: who this service is (domain, source root) and where NATS is.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::{Auth, DriftPolicy, Error, Event, Secret, Tls, naming};
 
 /// The default schema store bucket.
 const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
+
+/// How long a publish keeps trying while its stream has no leader.
+const DEFAULT_PUBLISH_RETRY: Duration = Duration::from_secs(15);
 
 /// A validated Polyn configuration.
 ///
@@ -37,6 +41,8 @@ pub struct Config {
     tls: Tls,
     name: Option<String>,
     schema_drift: DriftPolicy,
+    connect_retry: Duration,
+    publish_retry: Duration,
 }
 
 /// Builds a [`Config`]; see [`Config::builder`].
@@ -51,6 +57,8 @@ pub struct ConfigBuilder {
     tls: Tls,
     name: Option<String>,
     schema_drift: DriftPolicy,
+    connect_retry: Duration,
+    publish_retry: Option<Duration>,
 }
 
 impl ConfigBuilder {
@@ -68,6 +76,23 @@ impl ConfigBuilder {
 
     /// Adds a NATS server URL (call again for a cluster). Defaults to none,
     /// meaning `nats://127.0.0.1:4222` when a client connects.
+    ///
+    /// Credentials in a URL (`nats://user:password@host`, `nats://token@host`,
+    /// percent-escaped) are taken out of it when the configuration is built
+    /// and used to authenticate; the URL kept, logged and shown in errors
+    /// has none. Give them in one place only: in the URLs or through
+    /// [`auth`](ConfigBuilder::auth).
+    ///
+    /// ```
+    /// let config = polyn::Config::builder()
+    ///     .domain("com.test")
+    ///     .source_root("svc")
+    ///     .server("nats://app:s3cret@nats.internal:4222")
+    ///     .build()?;
+    /// assert_eq!(config.servers(), ["nats://nats.internal:4222"]);
+    /// assert!(matches!(config.auth(), polyn::Auth::UserPassword { user, .. } if user == "app"));
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
     pub fn server(mut self, url: impl Into<String>) -> Self {
         self.servers.push(url.into());
         self
@@ -105,6 +130,50 @@ impl ConfigBuilder {
         self
     }
 
+    /// How long [`Client::connect`](crate::Client::connect) keeps trying
+    /// while no server answers (a server that is still starting, as in a
+    /// container started alongside it), waiting 100 ms, then twice as long
+    /// each time up to 2 s, between attempts. A server that refuses the
+    /// credentials or the TLS settings fails at once. Default: zero, one
+    /// attempt.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = polyn::Config::builder()
+    ///     .domain("com.test")
+    ///     .source_root("svc")
+    ///     .connect_retry(Duration::from_secs(30))
+    ///     .build()?;
+    /// assert_eq!(config.connect_retry(), Duration::from_secs(30));
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn connect_retry(mut self, retry: Duration) -> Self {
+        self.connect_retry = retry;
+        self
+    }
+
+    /// How long a JetStream publish keeps sending an event again while its
+    /// stream has no leader (an R3 stream electing a new one after a
+    /// server went away) or no acknowledgement comes, every attempt with
+    /// the same `Nats-Msg-Id` so the event is stored once. Past it the
+    /// publish fails with [`Error::StreamUnavailable`]; a stream that does
+    /// not exist fails at once with [`Error::StreamNotFound`]. Default: 15 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = polyn::Config::builder()
+    ///     .domain("com.test")
+    ///     .source_root("svc")
+    ///     .publish_retry(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(config.publish_retry(), Duration::from_secs(5));
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn publish_retry(mut self, retry: Duration) -> Self {
+        self.publish_retry = Some(retry);
+        self
+    }
+
     /// Checks every value and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let domain = check_setting("domain", "POLYN_DOMAIN", self.domain, "It must")?;
@@ -139,15 +208,18 @@ impl ConfigBuilder {
                 });
             }
         }
+        let (servers, auth) = crate::server_url::split_credentials(&self.servers, self.auth)?;
         Ok(Config {
             domain,
             source_root,
-            servers: self.servers,
+            servers,
             schema_bucket,
-            auth: self.auth,
+            auth,
             tls: self.tls,
             name: self.name,
             schema_drift: self.schema_drift,
+            connect_retry: self.connect_retry,
+            publish_retry: self.publish_retry.unwrap_or(DEFAULT_PUBLISH_RETRY),
         })
     }
 }
@@ -169,6 +241,8 @@ impl std::fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("tls", &self.tls)
             .field("name", &self.name)
+            .field("connect_retry", &self.connect_retry)
+            .field("publish_retry", &self.publish_retry)
             .finish()
     }
 }
@@ -189,6 +263,21 @@ pub fn redact_url(url: &str) -> String {
         Some(at) => format!("{scheme}***{}", &rest[at..]),
         None => url.to_owned(),
     }
+}
+
+/// A duration given in (possibly fractional) seconds, like `30` or `2.5`.
+fn seconds_setting(variable: &str, value: &str, purpose: &str) -> Result<Duration, Error> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| Error::InvalidConfig {
+            message: format!(
+                "{variable} is {value:?}; set it to the seconds to keep trying {purpose}, such \
+                 as `30` (0: try once)"
+            ),
+        })
 }
 
 fn check_setting(
@@ -228,6 +317,8 @@ impl Config {
     /// | `NATS_URL` | comma-separated server URLs | `nats://127.0.0.1:4222` |
     /// | `POLYN_SCHEMA_BUCKET` | schema store bucket | `POLYN_SCHEMAS` |
     /// | `POLYN_SCHEMA_DRIFT` | `warn`, `refuse-start` or `refuse-publish` (see [`DriftPolicy`]) | `warn` |
+    /// | `POLYN_CONNECT_RETRY` | seconds to keep trying while no server answers (see [`ConfigBuilder::connect_retry`]) | `0` |
+    /// | `POLYN_PUBLISH_RETRY` | seconds a publish keeps trying while its stream has no leader (see [`ConfigBuilder::publish_retry`]) | `15` |
     /// | `NATS_USER`, `NATS_PASSWORD` | user and password | none |
     /// | `NATS_TOKEN` | token | none |
     /// | `NATS_NKEY_SEED` | NKey seed | none |
@@ -271,6 +362,17 @@ impl Config {
                     .map_err(|message: String| Error::InvalidConfig {
                         message: format!("POLYN_SCHEMA_DRIFT: {message}"),
                     })?;
+        }
+        if let Some(seconds) = lookup("POLYN_CONNECT_RETRY") {
+            builder.connect_retry =
+                seconds_setting("POLYN_CONNECT_RETRY", &seconds, "to reach a server")?;
+        }
+        if let Some(seconds) = lookup("POLYN_PUBLISH_RETRY") {
+            builder.publish_retry = Some(seconds_setting(
+                "POLYN_PUBLISH_RETRY",
+                &seconds,
+                "to store a publish while its stream has no leader",
+            )?);
         }
         let mut auths = Vec::new();
         match (lookup("NATS_USER"), lookup("NATS_PASSWORD")) {
@@ -358,6 +460,18 @@ impl Config {
     /// What the client does about schema drift.
     pub fn schema_drift(&self) -> DriftPolicy {
         self.schema_drift
+    }
+
+    /// How long connecting keeps trying while no server answers; see
+    /// [`ConfigBuilder::connect_retry`].
+    pub fn connect_retry(&self) -> Duration {
+        self.connect_retry
+    }
+
+    /// How long a publish keeps trying while its stream has no leader; see
+    /// [`ConfigBuilder::publish_retry`].
+    pub fn publish_retry(&self) -> Duration {
+        self.publish_retry
     }
 
     /// How the client authenticates.

@@ -29,7 +29,7 @@ pub(crate) fn decode_event(
         return Ok(event);
     }
     let value: Value = serde_json::from_slice(payload).map_err(|err| Error::Decode {
-        message: String::from_utf8_lossy(payload).into_owned(),
+        message: crate::excerpt::excerpt(payload),
         reason: format!("{err}"),
     })?;
     validate_event(&value, domain, schemas)?;
@@ -378,6 +378,25 @@ mod tests {
     /// Every event the one-pass path accepts, the full path accepts too,
     /// and decodes to the same event; and plain events do take the one-pass
     /// path.
+    #[test]
+    fn decode_errors_quote_a_bounded_excerpt() {
+        let schemas = Schemas::default();
+        // 2.1 MB that is not JSON, and JSON nested past serde's recursion limit.
+        let mut garbage = vec![b'x'; 2_100_000];
+        garbage[0] = b'{';
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        for payload in [garbage.as_slice(), deep.as_bytes()] {
+            let err = decode_event(payload, "com.test", &schemas).unwrap_err();
+            let text = err.to_string();
+            assert!(text.len() < 3 * 1024, "{} bytes", text.len());
+            assert!(
+                text.contains(&format!("… ({} bytes in all)", payload.len())),
+                "{}",
+                &text[text.len() - 200..]
+            );
+        }
+    }
+
     #[test]
     fn the_one_pass_path_agrees_with_the_schema() {
         let schemas = schemas();

@@ -68,7 +68,8 @@ pub enum Error {
     /// The bytes received were not a JSON document. Protocol-mandated text.
     #[error("Polyn was unable to decode the following message: \n{message}\n{reason}")]
     Decode {
-        /// The message as received (lossy UTF-8).
+        /// The message as received (lossy UTF-8): at most its first 2 KiB,
+        /// then its size in bytes.
         message: String,
         /// Why it could not be decoded, with line and column.
         reason: String,
@@ -397,6 +398,29 @@ pub enum Error {
     StreamNotFound {
         /// The subject no stream captures.
         subject: String,
+    },
+
+    /// A stream captures the subject, but no server stored the event before
+    /// the publish deadline: the stream had no leader (a failover, or its
+    /// servers are down), or JetStream did not answer. Every attempt sent
+    /// the same `Nats-Msg-Id`, so an event stored late is stored once.
+    #[error(
+        "no server stored the event published on `{subject}` within {waited:?} (sent {attempts} times): \
+         {reason}. The event may not be stored; publish it again with the same id \
+         (`PublishOptions::id`), which stores it at most once, or allow a failover more time \
+         (`ConfigBuilder::publish_retry`, POLYN_PUBLISH_RETRY)"
+    )]
+    StreamUnavailable {
+        /// The subject published on.
+        subject: String,
+        /// The stream that captures it, when the server said which.
+        stream: Option<String>,
+        /// How long the publish kept trying.
+        waited: std::time::Duration,
+        /// How many times the event was sent.
+        attempts: u32,
+        /// What the last attempt met.
+        reason: String,
     },
 }
 

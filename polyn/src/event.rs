@@ -382,7 +382,7 @@ impl Event<Value> {
     pub fn from_json(value: Value) -> Result<Self, Error> {
         let Value::Object(map) = value else {
             return Err(Error::Decode {
-                message: value.to_string(),
+                message: crate::excerpt::excerpt(value.to_string().as_bytes()),
                 reason: "a CloudEvent must be a JSON object".to_owned(),
             });
         };
@@ -424,7 +424,7 @@ impl Event<Value> {
                 object.insert("data".to_owned(), data);
             }
             return Err(Error::Decode {
-                message: Value::Object(object).to_string(),
+                message: crate::excerpt::excerpt(Value::Object(object).to_string().as_bytes()),
                 reason: "a CloudEvent needs the string attributes `id`, `source`, `specversion` \
                          and `type`"
                     .to_owned(),

@@ -236,7 +236,7 @@ impl Sandbox {
             .map(|m| {
                 let value: Value =
                     serde_json::from_slice(&m.payload).map_err(|err| Error::Decode {
-                        message: String::from_utf8_lossy(&m.payload).into_owned(),
+                        message: crate::excerpt::excerpt(&m.payload),
                         reason: err.to_string(),
                     })?;
                 Event::from_json(value)

@@ -131,10 +131,17 @@ impl Schema {
     /// Every violation of the schema by `data`, as (JSON pointer within
     /// `data`, message) pairs. Empty when `data` is valid.
     pub fn violations(&self, data: &Value) -> Vec<(String, String)> {
+        self.each_violation(data).collect()
+    }
+
+    /// [`violations`](Schema::violations), one at a time.
+    pub(crate) fn each_violation<'a>(
+        &'a self,
+        data: &'a Value,
+    ) -> impl Iterator<Item = (String, String)> + 'a {
         self.validator
             .iter_errors(data)
             .map(|err| (err.instance_path().to_string(), err.to_string()))
-            .collect()
     }
 }
 

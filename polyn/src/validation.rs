@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 
+use crate::excerpt::{Excerpt, MAX_PROBLEMS, PROBLEM_LIMIT, shortened};
 use crate::naming;
 use crate::schema::{Schema, Schemas};
 
@@ -31,9 +32,6 @@ static ENVELOPE: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .build(&schema)
         .expect("the bundled cloud-event schema compiles (checked by a unit test)")
 });
-
-/// Longest excerpt of the offending message kept in an error's text.
-const EXCERPT_LIMIT: usize = 2048;
 
 /// One thing wrong with an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,18 +95,30 @@ pub struct ValidationError {
     source: Option<String>,
     is_object: bool,
     problems: Vec<Problem>,
+    /// Problems found past [`MAX_PROBLEMS`], counted, not kept.
+    omitted: usize,
     received: String,
     drift: Option<Box<crate::Drift>>,
 }
 
 impl ValidationError {
-    fn new(event: &Value, problems: Vec<Problem>) -> Self {
+    fn new(event: &Value, problems: impl IntoIterator<Item = Problem>) -> Self {
         let text = |key: &str| event.get(key).and_then(Value::as_str).map(str::to_owned);
+        let mut kept = Vec::new();
+        let mut omitted = 0;
+        for problem in problems {
+            if kept.len() < MAX_PROBLEMS {
+                kept.push(problem);
+            } else {
+                omitted += 1;
+            }
+        }
         ValidationError {
             id: text("id"),
             source: text("source"),
             is_object: event.is_object(),
-            problems,
+            problems: kept,
+            omitted,
             received: event.to_string(),
             drift: None,
         }
@@ -168,12 +178,15 @@ impl fmt::Display for ValidationError {
         for problem in &self.problems {
             write!(f, "\n{problem}")?;
         }
+        if self.omitted > 0 {
+            write!(f, "\n… and {} more problems", self.omitted)?;
+        }
         let trailer = if self.is_object {
             "Event data"
         } else {
             "Message received"
         };
-        write!(f, "\n{trailer}: {}", excerpt(&self.received))?;
+        write!(f, "\n{trailer}: {}", Excerpt::of(self.received.as_bytes()))?;
         if let Some(drift) = &self.drift {
             write!(
                 f,
@@ -186,17 +199,6 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
-
-fn excerpt(text: &str) -> String {
-    if text.len() <= EXCERPT_LIMIT {
-        return text.to_owned();
-    }
-    let mut end = EXCERPT_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
-}
 
 /// Validates a decoded event in the protocol's order: the envelope against
 /// [`CLOUD_EVENT_SCHEMA`], then the message name (the `type` without
@@ -261,13 +263,10 @@ pub fn validate_envelope(event: &Value) -> Result<(), ValidationError> {
     if ENVELOPE.is_valid(event) {
         return Ok(());
     }
-    let problems = ENVELOPE
-        .iter_errors(event)
-        .map(|err| Problem::Property {
-            pointer: err.instance_path().to_string(),
-            message: err.to_string(),
-        })
-        .collect();
+    let problems = ENVELOPE.iter_errors(event).map(|err| Problem::Property {
+        pointer: err.instance_path().to_string(),
+        message: shortened(err.to_string(), PROBLEM_LIMIT),
+    });
     Err(ValidationError::new(event, problems))
 }
 
@@ -286,13 +285,11 @@ pub fn validate_data(event: &Value, schema: &Schema) -> Result<(), ValidationErr
         return Ok(());
     }
     let problems = schema
-        .violations(data)
-        .into_iter()
+        .each_violation(data)
         .map(|(pointer, message)| Problem::Property {
             pointer: format!("/data{pointer}"),
-            message,
-        })
-        .collect();
+            message: shortened(message, PROBLEM_LIMIT),
+        });
     Err(ValidationError::new(event, problems))
 }
 
@@ -307,11 +304,20 @@ mod tests {
     }
 
     #[test]
-    fn excerpts_are_bounded_and_char_safe() {
-        let long = "é".repeat(3000);
-        let cut = excerpt(&long);
-        assert!(cut.len() < 2200);
-        assert!(cut.ends_with("(6000 bytes in all)"));
-        assert_eq!(excerpt("short"), "short");
+    fn reports_are_bounded_whatever_the_payload() {
+        let schema = Schema::compile(
+            "a.v1",
+            &json!({"type": "array", "items": {"type": "string", "maxLength": 3}}),
+        )
+        .unwrap();
+        // 5000 items of 1 KiB, each too long: 5000 problems quoting 1 KiB each.
+        let items: Vec<Value> = (0..5000).map(|_| json!("x".repeat(1024))).collect();
+        let event = json!({"id": "1", "source": "s", "data": items});
+        let err = validate_data(&event, &schema).unwrap_err();
+        assert_eq!(err.problems().len(), MAX_PROBLEMS);
+        let text = err.to_string();
+        assert!(text.contains("… and 4980 more problems"), "{text}");
+        assert!(text.len() < 12 * 1024, "{} bytes", text.len());
+        assert!(text.contains("bytes in all)"), "{text}");
     }
 }

@@ -16,8 +16,10 @@
 //! server.restart(); // same URL, same JetStream data
 //! ```
 
+pub mod cluster;
 pub mod env;
 pub mod events;
+pub mod logs;
 pub mod nats_server;
 pub mod secured;
 pub mod watched;

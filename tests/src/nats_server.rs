@@ -812,7 +812,7 @@ impl Drop for NatsServer {
 }
 
 /// Asks the OS for a free port on 127.0.0.1 and releases it for the server to bind.
-fn free_loopback_port() -> Result<u16, HarnessError> {
+pub(crate) fn free_loopback_port() -> Result<u16, HarnessError> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(HarnessError::io("bind 127.0.0.1:0 to find a free port"))?;
     let addr = listener

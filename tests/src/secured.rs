@@ -34,9 +34,16 @@ pub async fn set_up(server: &NatsServer, options: async_nats::ConnectOptions) {
             .await
             .expect("admin connection"),
     );
+    widgets(&js, 1).await;
+}
+
+/// Puts the widget schema in the schema store and creates the `WIDGETS`
+/// stream through `js`, both with `replicas` replicas.
+pub async fn widgets(js: &jetstream::Context, replicas: usize) {
     let kv = js
         .create_key_value(jetstream::kv::Config {
             bucket: "POLYN_SCHEMAS".into(),
+            num_replicas: replicas,
             ..Default::default()
         })
         .await
@@ -47,6 +54,7 @@ pub async fn set_up(server: &NatsServer, options: async_nats::ConnectOptions) {
     js.create_stream(jetstream::stream::Config {
         name: "WIDGETS".into(),
         subjects: vec!["widgets.created.v1".into()],
+        num_replicas: replicas,
         ..Default::default()
     })
     .await

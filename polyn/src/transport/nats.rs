@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use async_nats::jetstream::{self, context::PublishErrorKind};
+use async_nats::jetstream::{
+    self,
+    context::{GetStreamByNameErrorKind, PublishErrorKind},
+};
 use futures_util::{FutureExt, StreamExt};
 
 mod pull;
@@ -16,12 +19,18 @@ use crate::{Error, PublishAck};
 pub(crate) struct NatsTransport {
     client: async_nats::Client,
     jetstream: jetstream::Context,
+    /// How long a publish keeps trying while its stream has no leader.
+    publish_retry: Duration,
 }
 
 impl NatsTransport {
-    pub(crate) fn new(client: async_nats::Client) -> Self {
+    pub(crate) fn new(client: async_nats::Client, publish_retry: Duration) -> Self {
         let jetstream = jetstream::new(client.clone());
-        NatsTransport { client, jetstream }
+        NatsTransport {
+            client,
+            jetstream,
+            publish_retry,
+        }
     }
 
     pub(crate) fn jetstream(&self) -> &jetstream::Context {
@@ -38,8 +47,11 @@ fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
 }
 
 fn header_list(headers: Option<&HeaderMap>) -> Vec<(String, String)> {
-    let mut list = Vec::new();
-    if let Some(headers) = headers {
+    let Some(headers) = headers else {
+        return Vec::new();
+    };
+    let mut list = Vec::with_capacity(headers.len());
+    {
         for (name, values) in headers.iter() {
             for value in values {
                 list.push((
@@ -61,35 +73,123 @@ pub(super) fn incoming(message: async_nats::Message) -> Incoming {
     }
 }
 
-impl Transport for NatsTransport {
-    fn publish(&self, message: Outgoing) -> BoxFuture<'_, Result<PendingAck, Error>> {
-        async move {
-            let subject = message.subject;
-            let pending = self
-                .jetstream
-                .publish_with_headers(
-                    subject.clone(),
-                    header_map(message.headers),
-                    message.payload,
-                )
-                .await
-                .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))?;
-            let ack: PendingAck = Box::pin(async move {
-                match pending.await {
-                    Ok(ack) => Ok(PublishAck {
+/// What it takes to send a JetStream publish again, and how long to keep
+/// trying: a publish that meets no stream leader (a 503 "no responders"
+/// while an R3 stream elects one) or no acknowledgement in time is sent
+/// again with the same `Nats-Msg-Id` until the deadline, so the server
+/// stores it once; only a stream that is really missing (asked for by
+/// subject) is [`Error::StreamNotFound`].
+struct Resend {
+    jetstream: jetstream::Context,
+    subject: String,
+    headers: HeaderMap,
+    payload: bytes::Bytes,
+    deadline: Duration,
+}
+
+impl Resend {
+    async fn settle(
+        self,
+        first: jetstream::context::PublishAckFuture,
+    ) -> Result<PublishAck, Error> {
+        let started = tokio::time::Instant::now();
+        let mut pending = first;
+        let mut attempts = 1u32;
+        let mut pause = Duration::from_millis(25);
+        loop {
+            let err = match pending.await {
+                Ok(ack) => {
+                    return Ok(PublishAck {
                         stream: ack.stream,
                         sequence: ack.sequence,
                         duplicate: ack.duplicate,
-                    }),
-                    Err(err) if matches!(err.kind(), PublishErrorKind::StreamNotFound) => {
-                        Err(Error::StreamNotFound { subject })
-                    }
-                    Err(err) => Err(Error::nats(
-                        format!("waiting for the acknowledgement of a publish on `{subject}`"),
-                        err,
-                    )),
+                    });
                 }
-            });
+                Err(err) => err,
+            };
+            let (stream, reason) = match err.kind() {
+                PublishErrorKind::StreamNotFound => {
+                    match self.jetstream.stream_by_subject(self.subject.clone()).await {
+                        Ok(stream) => (
+                            Some(stream.clone()),
+                            format!("stream `{stream}` has no leader to store it"),
+                        ),
+                        Err(lookup)
+                            if matches!(lookup.kind(), GetStreamByNameErrorKind::NotFound) =>
+                        {
+                            return Err(Error::StreamNotFound {
+                                subject: self.subject,
+                            });
+                        }
+                        Err(lookup) => (
+                            None,
+                            format!(
+                                "no stream answered, and JetStream could not say which stream \
+                                 captures the subject ({lookup})"
+                            ),
+                        ),
+                    }
+                }
+                PublishErrorKind::TimedOut => (None, "no acknowledgement came in time".to_owned()),
+                _ => {
+                    return Err(Error::nats(
+                        format!(
+                            "waiting for the acknowledgement of a publish on `{}`",
+                            self.subject
+                        ),
+                        err,
+                    ));
+                }
+            };
+            let waited = started.elapsed();
+            if waited + pause > self.deadline {
+                return Err(Error::StreamUnavailable {
+                    subject: self.subject,
+                    stream,
+                    waited,
+                    attempts,
+                    reason,
+                });
+            }
+            tracing::debug!(subject = %self.subject, attempts, reason, "publishing again");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+            attempts += 1;
+            pending = self
+                .jetstream
+                .publish_with_headers(
+                    self.subject.clone(),
+                    self.headers.clone(),
+                    self.payload.clone(),
+                )
+                .await
+                .map_err(|err| Error::nats(format!("publishing on `{}`", self.subject), err))?;
+        }
+    }
+}
+
+impl Transport for NatsTransport {
+    fn publish(&self, message: Outgoing) -> BoxFuture<'_, Result<PendingAck, Error>> {
+        async move {
+            let Outgoing {
+                subject,
+                headers,
+                payload,
+            } = message;
+            let headers = header_map(headers);
+            let pending = self
+                .jetstream
+                .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
+                .await
+                .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))?;
+            let retry = Resend {
+                jetstream: self.jetstream.clone(),
+                subject,
+                headers,
+                payload,
+                deadline: self.publish_retry,
+            };
+            let ack: PendingAck = Box::pin(retry.settle(pending));
             Ok(ack)
         }
         .boxed()

@@ -304,13 +304,15 @@ fn delivery(
 /// with a domain and account hash after `$JS.ACK` (12 or more).
 fn ack_info(reply: &str) -> Option<(u64, u64)> {
     let rest = reply.strip_prefix("$JS.ACK.")?;
-    let tokens: Vec<&str> = rest.split('.').collect();
-    let at = match tokens.len() {
+    let at = match rest.bytes().filter(|&b| b == b'.').count() + 1 {
         7 => 2,
         n if n >= 10 => 4,
         _ => return None,
     };
-    Some((tokens[at].parse().ok()?, tokens[at + 1].parse().ok()?))
+    let mut tokens = rest.split('.').skip(at);
+    let delivered = tokens.next()?.parse().ok()?;
+    let stream_sequence = tokens.next()?.parse().ok()?;
+    Some((delivered, stream_sequence))
 }
 
 struct NatsAcker {
