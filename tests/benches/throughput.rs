@@ -33,12 +33,12 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 /// Rounds of each measure.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 /// Events per publish run; the Polyn runs leave `ROUNDS * PUBLISH_N` events
 /// in the stream the consumers read.
 const PUBLISH_N: usize = 12_000;
 /// Events per consume run.
-const CONSUME_N: usize = 12_000;
+const CONSUME_N: usize = 30_000;
 /// The concurrency settings the consume measure runs at (`None`: the
 /// default settings).
 const CONSUME_SETTINGS: [Option<usize>; 6] =
