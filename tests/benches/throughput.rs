@@ -2,7 +2,9 @@
 //! server in one run:
 //!
 //! - (a) pipelined JetStream publish of a ~370-byte CloudEvent carrying a
-//!   typed payload. Raw: the service serializes the same envelope itself
+//!   typed payload, both sides to the same subject of the same stream (so
+//!   both meet the same stream size and deduplication window). Raw: the
+//!   service serializes the same envelope itself
 //!   (a fresh UUID id and time, `serde_json::to_vec`) and sets the id as
 //!   `Nats-Msg-Id`, as Polyn does; for reference, also raw re-sending one
 //!   pre-encoded body with sequential ids. Polyn: validated
@@ -360,7 +362,7 @@ async fn main() {
             return;
         }
         Ok("raw-publish") => {
-            let rate = raw_publish(&env.js, "bench.raw", 5 * PUBLISH_N, true).await;
+            let rate = raw_publish(&env.js, NAME, 5 * PUBLISH_N, true).await;
             println!("{rate:.0} msgs/s");
             return;
         }
@@ -412,7 +414,7 @@ async fn main() {
     }
 
     // Warm up both paths.
-    raw_publish(&env.js, "bench.raw", 2_000, true).await;
+    raw_publish(&env.js, NAME, 2_000, true).await;
     polyn_publish(&client, 2_000).await;
 
     // Rounds alternate raw and Polyn so that both see the same machine:
@@ -423,9 +425,9 @@ async fn main() {
     for round in 0..ROUNDS {
         if round % 2 == 0 {
             polyn_pub.push(polyn_publish(&client, PUBLISH_N).await);
-            raw_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, true).await);
+            raw_pub.push(raw_publish(&env.js, NAME, PUBLISH_N, true).await);
         } else {
-            raw_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, true).await);
+            raw_pub.push(raw_publish(&env.js, NAME, PUBLISH_N, true).await);
             polyn_pub.push(polyn_publish(&client, PUBLISH_N).await);
         }
         fixed_pub.push(raw_publish(&env.js, "bench.raw", PUBLISH_N, false).await);
