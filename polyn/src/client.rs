@@ -46,6 +46,9 @@ struct Inner {
     config: Config,
     transport: Arc<dyn Transport>,
     schemas: SchemaStore,
+    /// The event `source` of a publish without a source of its own,
+    /// built once.
+    root_source: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -82,11 +85,13 @@ impl Client {
         transport: Arc<dyn Transport>,
         schemas: SchemaStore,
     ) -> Client {
+        let root_source = config.full_source(None).ok();
         Client {
             inner: Arc::new(Inner {
                 config,
                 transport,
                 schemas,
+                root_source,
             }),
         }
     }
@@ -123,7 +128,10 @@ impl Client {
         let event_type = config.full_type(name)?;
         // The message name without a domain prefix the caller may have given.
         let name = config.message_name(&event_type);
-        let source = config.full_source(options.source.as_deref())?;
+        let source = match (options.source.as_deref(), &self.inner.root_source) {
+            (None, Some(root)) => std::borrow::Cow::Borrowed(root.as_str()),
+            (source, _) => std::borrow::Cow::Owned(config.full_source(source)?),
+        };
         let id = options
             .id
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

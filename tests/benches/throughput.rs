@@ -357,13 +357,18 @@ async fn main() {
     // `POLYN_BENCH_PROFILE=publish|raw-publish|consume|raw-consume`: one side of one
     // measure, for longer, to run under a profiler.
     match std::env::var("POLYN_BENCH_PROFILE").as_deref() {
-        Ok("publish") => {
-            println!("{:.0} msgs/s", polyn_publish(&client, 5 * PUBLISH_N).await);
-            return;
-        }
-        Ok("raw-publish") => {
-            let rate = raw_publish(&env.js, NAME, 5 * PUBLISH_N, true).await;
-            println!("{rate:.0} msgs/s");
+        Ok(side @ ("publish" | "raw-publish")) => {
+            let n = 5 * PUBLISH_N;
+            let cpu = cpu_time();
+            perf_control("enable");
+            let rate = if side == "publish" {
+                polyn_publish(&client, n).await
+            } else {
+                raw_publish(&env.js, NAME, n, true).await
+            };
+            perf_control("disable");
+            let client = (cpu_time() - cpu).as_nanos() as f64 / n as f64;
+            println!("{rate:.0} msgs/s; client CPU per message {client:.0} ns");
             return;
         }
         Ok(side @ ("consume" | "raw-consume")) => {

@@ -1,5 +1,6 @@
 //! The NATS JetStream transport, over `async-nats`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -18,14 +19,16 @@ use crate::{Error, PublishAck};
 #[derive(Clone, Debug)]
 pub(crate) struct NatsTransport {
     client: async_nats::Client,
-    jetstream: jetstream::Context,
+    /// Shared with every publish waiting for its acknowledgement (which
+    /// may need to send again): one reference count, not a client clone.
+    jetstream: Arc<jetstream::Context>,
     /// How long a publish keeps trying while its stream has no leader.
     publish_retry: Duration,
 }
 
 impl NatsTransport {
     pub(crate) fn new(client: async_nats::Client, publish_retry: Duration) -> Self {
-        let jetstream = jetstream::new(client.clone());
+        let jetstream = Arc::new(jetstream::new(client.clone()));
         NatsTransport {
             client,
             jetstream,
@@ -38,10 +41,10 @@ impl NatsTransport {
     }
 }
 
-fn header_map(headers: Vec<(String, String)>) -> HeaderMap {
+fn header_map(headers: &[(String, String)]) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
-        map.append(name, value);
+        map.append(name.as_str(), value.as_str());
     }
     map
 }
@@ -80,9 +83,9 @@ pub(super) fn incoming(message: async_nats::Message) -> Incoming {
 /// stores it once; only a stream that is really missing (asked for by
 /// subject) is [`Error::StreamNotFound`].
 struct Resend {
-    jetstream: jetstream::Context,
+    jetstream: Arc<jetstream::Context>,
     subject: String,
-    headers: HeaderMap,
+    headers: Vec<(String, String)>,
     payload: bytes::Bytes,
     deadline: Duration,
 }
@@ -159,7 +162,7 @@ impl Resend {
                 .jetstream
                 .publish_with_headers(
                     self.subject.clone(),
-                    self.headers.clone(),
+                    header_map(&self.headers),
                     self.payload.clone(),
                 )
                 .await
@@ -176,10 +179,9 @@ impl Transport for NatsTransport {
                 headers,
                 payload,
             } = message;
-            let headers = header_map(headers);
             let pending = self
                 .jetstream
-                .publish_with_headers(subject.clone(), headers.clone(), payload.clone())
+                .publish_with_headers(subject.clone(), header_map(&headers), payload.clone())
                 .await
                 .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))?;
             let retry = Resend {
@@ -201,7 +203,7 @@ impl Transport for NatsTransport {
             self.client
                 .publish_with_headers(
                     subject.clone(),
-                    header_map(message.headers),
+                    header_map(&message.headers),
                     message.payload,
                 )
                 .await
@@ -219,7 +221,7 @@ impl Transport for NatsTransport {
             let subject = message.subject;
             let request = async_nats::Request::new()
                 .payload(message.payload)
-                .headers(header_map(message.headers))
+                .headers(header_map(&message.headers))
                 .timeout(Some(timeout));
             match self.client.send_request(subject.clone(), request).await {
                 Ok(reply) => Ok(incoming(reply)),
@@ -341,7 +343,7 @@ impl Transport for NatsTransport {
                 .await
                 .map_err(|err| Error::nats(format!("binding to consumer `{consumer}`"), err))?;
             Ok(Box::new(pull::NatsPullConsumer::new(
-                self.jetstream.clone(),
+                (*self.jetstream).clone(),
                 pull,
                 stream,
                 consumer,
