@@ -68,6 +68,27 @@ subjects = [\"{subject}\"]
     )
 }
 
+/// A migration creating the dead-letter stream: `POLYN_DEAD_LETTERS` on
+/// `polyn.deadletter.v1.>`, on file, each dead letter kept 30 days.
+pub(crate) fn dead_letters() -> String {
+    let name = polyn::DEAD_LETTER_STREAM;
+    let subject = format!("{}.>", polyn::DEAD_LETTER_NAME);
+    format!(
+        "# The dead-letter stream: the messages Polyn consumers give up on (their last
+# delivery failed, the failure was permanent, or the message is invalid), one
+# subject per consumer. `polyn dlq list` shows them, `polyn dlq replay`
+# republishes them. Raise `max_age` to keep them longer.
+[[change]]
+op = \"create_stream\"
+name = \"{name}\"
+description = \"Dead letters: messages Polyn consumers gave up on\"
+subjects = [\"{subject}\"]
+storage = \"file\"
+max_age = \"30d\"
+"
+    )
+}
+
 /// A migration creating the conventional durable consumer `consumer` of
 /// `message` in `stream`.
 pub(crate) fn consumer(message: &str, stream: &str, consumer: &str, filter: &str) -> String {
@@ -258,6 +279,17 @@ mod tests {
                 "svc_widgets_created_v1",
                 "widgets.created.v1",
             ),
+        );
+        let dead_letters = polyn::Migration::parse(&file, &dead_letters()).expect("parses");
+        let [polyn::Operation::CreateStream(config)] = dead_letters.up() else {
+            panic!("one create_stream: {:?}", dead_letters.up());
+        };
+        assert_eq!(config.name, polyn::DEAD_LETTER_STREAM);
+        assert_eq!(config.subjects, ["polyn.deadletter.v1.>"]);
+        assert_eq!(config.max_age, std::time::Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            config.storage,
+            polyn::async_nats::jetstream::stream::StorageType::File
         );
         let empty = polyn::Migration::parse(&file, &empty()).expect_err("nothing to run yet");
         assert!(

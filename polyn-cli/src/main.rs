@@ -1,7 +1,9 @@
 //! `polyn`: provisioning for Polyn for Rust services. Writes migrations
 //! by the protocol's conventions, runs them, rolls them back and shows
-//! which have run; writes new schemas; publishes and watches events.
+//! which have run; writes new schemas; publishes and watches events; lists,
+//! replays and purges dead letters.
 
+mod dlq;
 mod generate;
 mod operate;
 mod schemas;
@@ -16,8 +18,9 @@ use serde_json::json;
 /// Provisioning for Polyn services: migrations of the streams and
 /// consumers a service owns, recorded in the `POLYN_MIGRATIONS` bucket;
 /// new schemas for the `schemas` codebase (`polyn gen schema`); and, for
-/// operators, publishing one validated event (`polyn pub`) and printing
-/// the events of a message as they arrive (`polyn sub`).
+/// operators, publishing one validated event (`polyn pub`), printing
+/// the events of a message as they arrive (`polyn sub`), and the dead
+/// letters consumers gave up on (`polyn dlq`).
 ///
 /// Settings come from flags, else the environment (a `.env` file in the
 /// current folder is read first): `NATS_URL`, `NATS_USER`/`NATS_PASSWORD`,
@@ -115,6 +118,12 @@ enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
+    /// The dead letters in `POLYN_DEAD_LETTERS`, the messages consumers
+    /// gave up on: list, show, replay, purge.
+    ///
+    /// Example: `polyn dlq list`, then `polyn dlq replay 42`.
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +158,15 @@ enum Gen {
         #[arg(long, default_value = "schemas")]
         schemas: PathBuf,
     },
+    /// A migration creating the dead-letter stream `POLYN_DEAD_LETTERS`.
+    ///
+    /// On `polyn.deadletter.v1.>`, file storage, each dead letter kept 30
+    /// days: where consumers put the messages they give up on (see
+    /// `polyn dlq`).
+    ///
+    /// Example: `polyn gen dead-letters` writes
+    /// `<timestamp>_create_polyn_dead_letters_stream.toml`.
+    DeadLetters,
     /// A migration creating the conventional durable consumer of a message.
     ///
     /// Example: `polyn gen consumer user.created.v1 --source billing` writes
@@ -213,6 +231,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
             operate::publish(settings, name, data, source.as_deref()).await
         }
         Command::Sub { name, count } => operate::subscribe(settings, name, *count).await,
+        Command::Dlq(command) => dlq::run(settings, command).await,
     }
 }
 
@@ -430,6 +449,10 @@ fn generate(settings: &Settings, what: &Gen) -> Result<(), String> {
     let (name, text) = match what {
         Gen::Schema { name, schemas } => return generate::schema(settings, name, schemas),
         Gen::Migration { name } => (name.clone(), generate::empty()),
+        Gen::DeadLetters => (
+            "create_polyn_dead_letters_stream".to_owned(),
+            generate::dead_letters(),
+        ),
         Gen::Stream { message, schemas } => {
             polyn::naming::validate_message_name(message).map_err(|err| err.to_string())?;
             let identity = generate::has_identity(schemas, message)?;

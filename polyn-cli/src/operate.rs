@@ -154,7 +154,7 @@ fn print_event(settings: &Settings, subject: &str, event: &Event<Value>) -> Resu
 
 /// An error's text on one line: its lines joined with `; ` (a line ending
 /// in `:` runs on into the next).
-fn one_line(err: &dyn std::fmt::Display) -> String {
+pub(crate) fn one_line(err: &dyn std::fmt::Display) -> String {
     let text = err.to_string();
     let mut line = String::with_capacity(text.len());
     for part in text.lines().map(str::trim).filter(|part| !part.is_empty()) {

@@ -23,6 +23,7 @@ pub(crate) const KEYS: &[&str] = &[
     "backoff",
     "max_backoff",
     "keep_alive",
+    "dead_letters",
     "allow_other_types",
     "on_invalid",
     "core",
@@ -41,6 +42,7 @@ const PULL_ONLY: &[&str] = &[
     "backoff",
     "max_backoff",
     "keep_alive",
+    "dead_letters",
     "allow_other_types",
 ];
 
@@ -100,6 +102,7 @@ pub(crate) struct Options {
     pub(crate) backoff: Option<Setting<Delay>>,
     pub(crate) max_backoff: Option<Setting<Delay>>,
     pub(crate) keep_alive: Option<Setting<LitBool>>,
+    pub(crate) dead_letters: Option<Setting<LitBool>>,
     pub(crate) allow_other_types: Option<Setting<()>>,
     pub(crate) on_invalid: Option<Setting<ExprPath>>,
     pub(crate) core: Option<Setting<()>>,
@@ -130,6 +133,7 @@ impl Options {
             "backoff" => self.backoff.as_ref().map(|s| &s.tokens),
             "max_backoff" => self.max_backoff.as_ref().map(|s| &s.tokens),
             "keep_alive" => self.keep_alive.as_ref().map(|s| &s.tokens),
+            "dead_letters" => self.dead_letters.as_ref().map(|s| &s.tokens),
             "allow_other_types" => self.allow_other_types.as_ref().map(|s| &s.tokens),
             "on_invalid" => self.on_invalid.as_ref().map(|s| &s.tokens),
             "core" => self.core.as_ref().map(|s| &s.tokens),
@@ -371,11 +375,11 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
                 options.max_backoff = setting;
             }
         }
-        "keep_alive" => {
+        "keep_alive" | "dead_letters" => {
             let wrong = |tokens: &dyn ToTokens| {
                 syn::Error::new_spanned(
                     tokens,
-                    "`keep_alive` takes `true` or `false`, like `keep_alive = false`",
+                    format!("`{key}` takes `true` or `false`, like `{key} = false`"),
                 )
             };
             let lit = match value(meta, key, "false")? {
@@ -385,7 +389,12 @@ fn set(options: &mut Options, key: &str, meta: &Meta) -> syn::Result<()> {
                 }) => lit.clone(),
                 other => return Err(wrong(other)),
             };
-            options.keep_alive = Some(Setting { value: lit, tokens });
+            let setting = Some(Setting { value: lit, tokens });
+            if key == "keep_alive" {
+                options.keep_alive = setting;
+            } else {
+                options.dead_letters = setting;
+            }
         }
         "allow_other_types" => {
             if !matches!(meta, Meta::Path(_)) {
@@ -749,12 +758,33 @@ mod tests {
     }
 
     #[test]
+    fn dead_letters_is_a_pull_flag() {
+        assert!(
+            !parse_ok(quote!(dead_letters = false))
+                .dead_letters
+                .expect("dead_letters")
+                .value
+                .value
+        );
+        assert_eq!(
+            parse_err(quote!(dead_letters = "off")),
+            ["`dead_letters` takes `true` or `false`, like `dead_letters = false`"]
+        );
+        assert!(
+            parse_err(quote!(core, dead_letters = false))[0]
+                .starts_with("`dead_letters` configures a JetStream pull consumer"),
+            "{:?}",
+            parse_err(quote!(core, dead_letters = false))
+        );
+    }
+
+    #[test]
     fn unknown_keys_list_the_valid_ones() {
         assert_eq!(
             parse_err(quote!(flavor = "x")),
             [
                 "unknown option `flavor`; expected one of: `event`, `source`, `consumer`, `stream`, \
-              `concurrency`, `batch`, `prefetch`, `backoff`, `max_backoff`, `keep_alive`, `allow_other_types`, \
+              `concurrency`, `batch`, `prefetch`, `backoff`, `max_backoff`, `keep_alive`, `dead_letters`, `allow_other_types`, \
               `on_invalid`, `core`, `queue_group`, `schemas`, `crate`"
             ]
         );

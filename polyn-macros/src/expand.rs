@@ -226,6 +226,10 @@ fn spec(options: &Options, kind: Kind, event_name: &TokenStream) -> TokenStream 
         let keep_alive = &keep_alive.value;
         spec.extend(quote!(.keep_alive(#keep_alive)));
     }
+    if let Some(dead_letters) = &options.dead_letters {
+        let dead_letters = &dead_letters.value;
+        spec.extend(quote!(.dead_letters(#dead_letters)));
+    }
     if options.allow_other_types.is_some() {
         spec.extend(quote!(.allow_other_types()));
     }

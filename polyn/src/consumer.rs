@@ -113,6 +113,12 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
         self
     }
 
+    /// See [`HandlerOptions::dead_letters`].
+    pub fn dead_letters(mut self, on: bool) -> Self {
+        self.options = self.options.dead_letters(on);
+        self
+    }
+
     /// See [`HandlerOptions::on_invalid`].
     pub fn on_invalid(mut self, hook: impl Fn(&InvalidMessage) + Send + Sync + 'static) -> Self {
         self.options = self.options.on_invalid(hook);
@@ -214,12 +220,31 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             }
             tracing::warn!(%error, "binding anyway (allow_other_types)");
         }
+        let dead_letters = if self.options.dead_letters {
+            match self
+                .client
+                .transport()
+                .stream_for_subject(crate::DeadLetter::subject(&consumer))
+                .await
+            {
+                Ok(stream) => Some(stream),
+                Err(Error::StreamNotFound { .. }) => None,
+                Err(err) => {
+                    tracing::warn!(consumer, error = %err,
+                        "could not look for a dead-letter stream; giving up on a message terminates it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let monitor = self
             .monitor
             .unwrap_or_else(|| Monitor::new(&self.name, HandlerKind::Pull));
         monitor.watch_schemas(self.client.schemas());
         monitor.set_bound();
         Ok(Consumer {
+            dead_letters,
             client: self.client,
             name: self.name,
             stream,
@@ -263,6 +288,8 @@ pub struct Consumer<T> {
     missing_grace: Duration,
     monitor: Monitor,
     pull: Box<dyn PullConsumer>,
+    /// The stream dead letters go to, when there is one.
+    dead_letters: Option<String>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -280,6 +307,13 @@ impl<T> std::fmt::Debug for Consumer<T> {
 struct Shared<T, H> {
     client: Client,
     name: String,
+    /// The durable consumer and its stream, as dead letters name them.
+    consumer: String,
+    stream: String,
+    /// The consumer's `max_deliver`: the last delivery gives up.
+    max_deliver: Option<u64>,
+    /// The dead-letter stream, when the consumer dead-letters.
+    dead_letters: Option<String>,
     handler: H,
     options: HandlerOptions,
     ack_wait: Duration,
@@ -362,6 +396,10 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         let shared = Arc::new(Shared {
             client: self.client.clone(),
             name: self.name.clone(),
+            consumer: self.consumer.clone(),
+            stream: self.stream.clone(),
+            max_deliver: self.pull.max_deliver(),
+            dead_letters: self.dead_letters.clone(),
             handler,
             options: self.options.clone(),
             ack_wait: self.pull.ack_wait(),

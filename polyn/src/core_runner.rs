@@ -55,6 +55,8 @@ impl Job {
             error,
             subject: message.subject.clone(),
             stream_sequence: 0,
+            delivered: 1,
+            action: crate::Action::Reported,
             payload: message.payload.clone(),
         };
         report(&self.options, &self.monitor, &invalid);

@@ -129,6 +129,12 @@ impl HandlerSpec {
         self
     }
 
+    /// Turns dead letters on or off (see [`HandlerOptions::dead_letters`]).
+    pub fn dead_letters(mut self, on: bool) -> Self {
+        self.options = self.options.dead_letters(on);
+        self
+    }
+
     /// Allows other message types on the consumer's filter (see
     /// [`HandlerOptions::allow_other_types`]).
     pub fn allow_other_types(mut self) -> Self {

@@ -48,6 +48,7 @@ pub struct HandlerOptions {
     pub(crate) on_invalid: Option<InvalidHook>,
     pub(crate) keep_alive: bool,
     pub(crate) allow_other_types: bool,
+    pub(crate) dead_letters: bool,
 }
 
 impl Default for HandlerOptions {
@@ -61,6 +62,7 @@ impl Default for HandlerOptions {
             on_invalid: None,
             keep_alive: true,
             allow_other_types: false,
+            dead_letters: true,
         }
     }
 }
@@ -115,7 +117,11 @@ impl HandlerOptions {
     }
 
     /// Redelivery delay after a handler error or panic: `base` doubled per
-    /// delivery, at most `max` (default 1 s to 60 s).
+    /// delivery, at most `max` (default 1 s to 60 s), with jitter (each
+    /// delay is drawn between half and all of that), asked of the server
+    /// as a delayed NAK. Retries end at the consumer's `max_deliver`: the
+    /// last delivery's failure dead-letters the message (see
+    /// [`dead_letters`](Self::dead_letters)).
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.backoff = (base, max.max(base));
         self
@@ -135,6 +141,20 @@ impl HandlerOptions {
     /// on).
     pub fn keep_alive(mut self, keep_alive: bool) -> Self {
         self.keep_alive = keep_alive;
+        self
+    }
+
+    /// Whether a pull consumer dead-letters the messages it gives up on —
+    /// invalid ones, those whose handler failed on the consumer's last
+    /// delivery (`max_deliver`) or with a [`permanent`](crate::permanent)
+    /// error — publishing a [`DeadLetter`](crate::DeadLetter) to the
+    /// dead-letter stream before terminating them (default on). It applies
+    /// only when a stream captures `polyn.deadletter.v1.<consumer>` when
+    /// the consumer binds (`polyn gen dead-letters` provisions
+    /// [`DEAD_LETTER_STREAM`](crate::DEAD_LETTER_STREAM)); without one,
+    /// such messages are terminated and reported.
+    pub fn dead_letters(mut self, on: bool) -> Self {
+        self.dead_letters = on;
         self
     }
 
@@ -187,6 +207,11 @@ impl HandlerOptions {
     pub fn allows_other_types(&self) -> bool {
         self.allow_other_types
     }
+
+    /// Whether dead letters are on.
+    pub fn dead_letters_on(&self) -> bool {
+        self.dead_letters
+    }
 }
 
 impl std::fmt::Debug for HandlerOptions {
@@ -200,6 +225,7 @@ impl std::fmt::Debug for HandlerOptions {
             .field("on_invalid", &self.on_invalid.is_some())
             .field("keep_alive", &self.keep_alive)
             .field("allow_other_types", &self.allow_other_types)
+            .field("dead_letters", &self.dead_letters)
             .finish()
     }
 }

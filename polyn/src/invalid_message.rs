@@ -1,6 +1,8 @@
 //! [`InvalidMessage`]: a message a handler rejected or failed on, as given
 //! to the `on_invalid` hook, and how it is reported.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 
 use crate::consumer::Counters;
@@ -28,8 +30,61 @@ pub struct InvalidMessage {
     pub subject: String,
     /// Its stream sequence number (0 on core NATS).
     pub stream_sequence: u64,
+    /// How many times the server has delivered it (1 on core NATS).
+    pub delivered: u64,
+    /// What was done with it.
+    pub action: Action,
     /// The raw body.
     pub payload: Bytes,
+}
+
+/// What a handler runtime did with a message it rejected or whose handler
+/// failed, as [`InvalidMessage::action`] reports.
+///
+/// ```
+/// # fn hook(invalid: &polyn::InvalidMessage) {
+/// match &invalid.action {
+///     polyn::Action::Retried { delay } => eprintln!("delivery {} failed; again in {delay:?}", invalid.delivered),
+///     polyn::Action::DeadLettered { stream, sequence } => eprintln!("dead letter {stream} #{sequence}"),
+///     other => eprintln!("{other}"),
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Negatively acknowledged: the server delivers it again, after
+    /// `delay` when given.
+    Retried {
+        /// The backoff asked of the server.
+        delay: Option<Duration>,
+    },
+    /// Published to the dead-letter stream, then terminated.
+    DeadLettered {
+        /// The dead-letter stream.
+        stream: String,
+        /// The dead letter's sequence number there.
+        sequence: u64,
+    },
+    /// Terminated: the server will not deliver it again.
+    Terminated,
+    /// Nothing to acknowledge (core NATS); a request was answered with the
+    /// error.
+    Reported,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Retried { delay: Some(delay) } => write!(f, "redelivered after {delay:?}"),
+            Action::Retried { delay: None } => f.write_str("redelivered"),
+            Action::DeadLettered { stream, sequence } => {
+                write!(f, "dead-lettered to {stream} #{sequence} and terminated")
+            }
+            Action::Terminated => f.write_str("terminated"),
+            Action::Reported => f.write_str("reported (core NATS: nothing to acknowledge)"),
+        }
+    }
 }
 
 /// Logs `invalid` with its whole error chain, records it as the last error

@@ -34,6 +34,7 @@ mod consumer;
 mod conversion_error;
 mod core_runner;
 mod credentials;
+mod dead_letter;
 mod decode;
 mod deserialize;
 mod drift;
@@ -51,6 +52,7 @@ mod migration;
 mod monitor;
 pub mod naming;
 mod outcome;
+mod permanent;
 #[doc(hidden)]
 pub mod __private {
     //! Support for generated code; not a public API.
@@ -58,6 +60,7 @@ pub mod __private {
 }
 mod private;
 mod publish;
+mod reader;
 mod received;
 mod registry;
 mod sandbox;
@@ -81,6 +84,9 @@ pub use compatibility::{Incompatibility, check_compatibility, incompatibilities}
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
 pub use credentials::{Auth, Secret, Tls};
+pub use dead_letter::{
+    DEAD_LETTER_NAME, DEAD_LETTER_SCHEMA, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason,
+};
 pub use drift::{Drift, DriftPolicy};
 pub use error::Error;
 pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
@@ -91,12 +97,13 @@ pub use handler::{Handler, HandlerKind, HandlerSpec};
 pub use handler_options::{
     DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES, HandlerOptions, MAX_CONCURRENCY,
 };
-pub use invalid_message::InvalidMessage;
+pub use invalid_message::{Action, InvalidMessage};
 pub use migration::{
     MIGRATIONS_BUCKET, Migration, MigrationStatus, Migrations, Migrator, Operation,
 };
 pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
 pub use outcome::{BoxError, IntoOutcome, Outcome};
+pub use permanent::{Permanent, permanent};
 #[cfg(feature = "macros")]
 pub use polyn_macros::{handler, migrations};
 /// The rules of a `schemas` codebase: reading and checking a folder
@@ -104,6 +111,7 @@ pub use polyn_macros::{handler, migrations};
 /// `polyn-build` and the `polyn` CLI.
 pub use polyn_schemas as schemas;
 pub use publish::{PendingPublish, PublishAck, PublishOptions};
+pub use reader::{ReadFrom, Reader, ReaderBuilder};
 pub use received::Received;
 pub use registry::{PushPlan, Registry, SCHEMAS_BUCKET};
 pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};

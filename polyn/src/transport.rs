@@ -69,6 +69,8 @@ pub(crate) trait PullConsumer: Send + Sync {
     fn open(&self) -> BoxFuture<'_, Result<Box<dyn PullSession>, Error>>;
     /// How long the server waits for an acknowledgement before redelivering.
     fn ack_wait(&self) -> Duration;
+    /// How many times the server delivers a message at most (`None`: no limit).
+    fn max_deliver(&self) -> Option<u64>;
     /// The subjects the consumer delivers: its filter subjects, or its
     /// stream's subjects when it has none.
     fn filter_subjects(&self) -> &[String];
@@ -152,4 +154,10 @@ pub(crate) trait Transport: Send + Sync + 'static {
     fn flush(&self) -> BoxFuture<'_, Result<(), Error>>;
     /// The URL of the connected server, for tracing.
     fn server_url(&self) -> String;
+    /// The JetStream context of a real server, for what only a server
+    /// offers (a [`Reader`](crate::Reader)'s ordered consumer); `None` when
+    /// there is no server (the sandbox).
+    fn jetstream_context(&self) -> Option<&async_nats::jetstream::Context> {
+        None
+    }
 }

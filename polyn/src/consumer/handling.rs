@@ -16,7 +16,9 @@ use super::{Context, Counters, Shared};
 use crate::guard::{error_chain, guarded};
 use crate::invalid_message::report;
 use crate::transport::{AckKind, Acker, Delivery};
-use crate::{Error, Event, IntoOutcome, InvalidMessage, Outcome};
+use crate::{
+    Action, DeadLetter, DeadLetterReason, Error, Event, IntoOutcome, InvalidMessage, Outcome,
+};
 
 /// Handles one message, holding its slot: on the consumer's task when the
 /// handler finishes at its first poll (no task to schedule), otherwise the
@@ -70,6 +72,148 @@ fn backoff_for(delivered: u64, (base, max): (Duration, Duration)) -> Duration {
     base.saturating_mul(2u32.saturating_pow(exponent)).min(max)
 }
 
+/// [`backoff_for`] with "equal jitter": a delay drawn between half and all
+/// of it, so messages that failed together do not come back together.
+fn jittered(delay: Duration, random: u64) -> Duration {
+    let half = delay / 2;
+    let spread = u64::try_from((delay - half).as_nanos()).unwrap_or(u64::MAX);
+    half + Duration::from_nanos(random.checked_rem(spread.saturating_add(1)).unwrap_or(0))
+}
+
+/// A random number for the jitter (the UUID generator's fast RNG).
+fn random() -> u64 {
+    let bits = uuid::Uuid::new_v4().as_u128();
+    (bits as u64) ^ ((bits >> 64) as u64)
+}
+
+/// What went wrong with a message.
+enum Failure {
+    /// It is not a valid event of the handler's type.
+    Invalid(Error),
+    /// Its handler returned an error or panicked.
+    Handler { error: Error, permanent: bool },
+}
+
+impl Failure {
+    fn error(&self) -> &Error {
+        match self {
+            Failure::Invalid(error) | Failure::Handler { error, .. } => error,
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Invalid(error) | Failure::Handler { error, .. } => error,
+        }
+    }
+
+    /// Why the runtime gives up on the message at this delivery, or `None`
+    /// when it retries.
+    fn give_up(&self, last_delivery: bool) -> Option<DeadLetterReason> {
+        match self {
+            Failure::Invalid(_) => Some(DeadLetterReason::Invalid),
+            Failure::Handler {
+                permanent: true, ..
+            } => Some(DeadLetterReason::Permanent),
+            Failure::Handler { .. } => last_delivery.then_some(DeadLetterReason::Exhausted),
+        }
+    }
+}
+
+/// Retries a failed message (a delayed NAK), or gives up on it:
+/// dead-letters it when the consumer has a dead-letter stream, then
+/// terminates it. A dead letter that cannot be published leaves the
+/// message to be redelivered, unless this was its last delivery. Reports
+/// what was done.
+async fn retry_or_give_up<T, H>(
+    shared: &Shared<T, H>,
+    (subject, payload): (String, bytes::Bytes),
+    (delivered, stream_sequence): (u64, u64),
+    acker: &Arc<dyn Acker>,
+    failure: Failure,
+) {
+    let counters = shared.monitor.counters();
+    let last = shared.max_deliver.is_some_and(|max| delivered >= max);
+    let retry = || jittered(backoff_for(delivered, shared.options.backoff), random());
+    let chain = error_chain(failure.error());
+    let (name, consumer) = (&shared.name, &shared.consumer);
+    let action = match failure.give_up(last) {
+        None => {
+            let delay = retry();
+            tracing::warn!(%name, %consumer, stream_sequence, delivered, error = %chain, ?delay,
+                "handler failed; the message will be redelivered");
+            settle(acker, AckKind::Nak(Some(delay)), counters, "").await;
+            Action::Retried { delay: Some(delay) }
+        }
+        Some(reason) => match &shared.dead_letters {
+            None => {
+                tracing::error!(%name, %consumer, stream_sequence, delivered, ?reason,
+                    error = %chain, "terminated a message (no dead-letter stream)");
+                settle(acker, AckKind::Term, counters, "").await;
+                Action::Terminated
+            }
+            Some(stream) => {
+                let mut letter = DeadLetter::new(&payload, reason);
+                letter.error = failure.error().to_string();
+                letter.error_chain = chain_of(failure.error());
+                letter.consumer = consumer.clone();
+                letter.stream = shared.stream.clone();
+                letter.stream_sequence = stream_sequence;
+                letter.subject = subject.clone();
+                letter.delivered = delivered;
+                match shared.client.publish_dead_letter(&letter).await {
+                    Ok(ack) => {
+                        Counters::bump(&counters.dead_lettered);
+                        tracing::warn!(%name, %consumer, stream_sequence, delivered, ?reason,
+                            error = %chain, dead_letter_stream = %ack.stream,
+                            dead_letter_sequence = ack.sequence, "dead-lettered a message");
+                        settle(acker, AckKind::Term, counters, "").await;
+                        Action::DeadLettered {
+                            stream: ack.stream,
+                            sequence: ack.sequence,
+                        }
+                    }
+                    Err(err) if !last => {
+                        let delay = retry();
+                        tracing::error!(%name, %consumer, stream_sequence,
+                            dead_letter_stream = %stream, error = %err, ?delay,
+                            "could not dead-letter a message; it will be redelivered");
+                        settle(acker, AckKind::Nak(Some(delay)), counters, "").await;
+                        Action::Retried { delay: Some(delay) }
+                    }
+                    Err(err) => {
+                        tracing::error!(%name, %consumer, stream_sequence,
+                            dead_letter_stream = %stream, error = %err,
+                            "could not dead-letter the last delivery of a message; terminated it");
+                        settle(acker, AckKind::Term, counters, "").await;
+                        Action::Terminated
+                    }
+                }
+            }
+        },
+    };
+    let invalid = InvalidMessage {
+        error: failure.into_error(),
+        subject,
+        stream_sequence,
+        delivered,
+        action,
+        payload,
+    };
+    report(&shared.options, &shared.monitor, &invalid);
+}
+
+/// An error and its sources, outermost first.
+fn chain_of(error: &Error) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        chain.push(error.to_string());
+        current = error.source();
+    }
+    chain
+}
+
 async fn process<T, H, F, R>(shared: &Shared<T, H>, delivery: Delivery)
 where
     T: DeserializeOwned + Send + 'static,
@@ -91,22 +235,12 @@ where
         Ok(event) => event,
         Err(error) => {
             // Invalid, of another type, or not fitting `T`: redelivering
-            // it cannot help, so it is terminated and reported once.
-            let kind = AckKind::Term;
-            tracing::error!(name = %shared.name, subject = %message.subject, stream_sequence,
-                error = %error_chain(&error), "terminated an invalid message");
+            // it cannot help, so it is dead-lettered (or terminated) and
+            // reported once.
             Counters::bump(&counters.invalid);
-            match acker.ack(kind).await {
-                Ok(()) => counters.count(kind),
-                Err(err) => tracing::warn!(error = %err, "could not terminate a message"),
-            }
-            let invalid = InvalidMessage {
-                error,
-                subject: message.subject,
-                stream_sequence,
-                payload: message.payload,
-            };
-            report(&shared.options, &shared.monitor, &invalid);
+            let position = (delivered, stream_sequence);
+            let message = (message.subject, message.payload);
+            retry_or_give_up(shared, message, position, &acker, Failure::Invalid(error)).await;
             return;
         }
     };
@@ -134,19 +268,26 @@ where
             }
             Err(source) => {
                 Counters::bump(&counters.failed);
-                Error::Handler {
-                    name: shared.name.clone(),
-                    id: id.clone(),
-                    source,
+                let permanent = crate::permanent::is_permanent(&source);
+                Failure::Handler {
+                    error: Error::Handler {
+                        name: shared.name.clone(),
+                        id: id.clone(),
+                        source,
+                    },
+                    permanent,
                 }
             }
         },
         Some(Err(message)) => {
             Counters::bump(&counters.panics);
-            Error::HandlerPanicked {
-                name: shared.name.clone(),
-                id: id.clone(),
-                message,
+            Failure::Handler {
+                error: Error::HandlerPanicked {
+                    name: shared.name.clone(),
+                    id: id.clone(),
+                    message,
+                },
+                permanent: false,
             }
         }
         None => {
@@ -158,43 +299,21 @@ where
             };
             tracing::error!(name = %shared.name, id, error = %error, "abandoned a handler");
             settle(&acker, AckKind::Nak(None), counters, &id).await;
-            report_failure(
-                shared,
+            let invalid = InvalidMessage {
                 error,
-                message.subject,
+                subject: message.subject,
                 stream_sequence,
-                message.payload,
-            );
+                delivered,
+                action: Action::Retried { delay: None },
+                payload: message.payload,
+            };
+            report(&shared.options, &shared.monitor, &invalid);
             return;
         }
     };
-    let delay = backoff_for(delivered, shared.options.backoff);
-    tracing::warn!(name = %shared.name, id, delivered, error = %error_chain(&failure), ?delay,
-        "handler failed; the message will be redelivered");
-    settle(&acker, AckKind::Nak(Some(delay)), counters, &id).await;
-    report_failure(
-        shared,
-        failure,
-        message.subject,
-        stream_sequence,
-        message.payload,
-    );
-}
-
-fn report_failure<T, H>(
-    shared: &Shared<T, H>,
-    error: Error,
-    subject: String,
-    stream_sequence: u64,
-    payload: bytes::Bytes,
-) {
-    let invalid = InvalidMessage {
-        error,
-        subject,
-        stream_sequence,
-        payload,
-    };
-    report(&shared.options, &shared.monitor, &invalid);
+    let position = (delivered, stream_sequence);
+    let message = (message.subject, message.payload);
+    retry_or_give_up(shared, message, position, &acker, failure).await;
 }
 
 async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: &str) {
@@ -238,6 +357,19 @@ async fn with_progress<O>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_stays_between_half_and_all_of_the_delay() {
+        let delay = Duration::from_millis(800);
+        for random in [0, 1, 399_999_999, 400_000_000, u64::MAX, super::random()] {
+            let jittered = jittered(delay, random);
+            assert!(jittered >= delay / 2 && jittered <= delay, "{jittered:?}");
+        }
+        assert_eq!(jittered(Duration::ZERO, 7), Duration::ZERO);
+        let spread: std::collections::BTreeSet<_> =
+            (0..32).map(|_| jittered(delay, super::random())).collect();
+        assert!(spread.len() > 16, "the jitter does not spread: {spread:?}");
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

@@ -33,6 +33,9 @@ pub struct ConsumerStats {
     /// Error replies sent by a request handler (invalid request, invalid
     /// reply, handler error, panic).
     pub error_replies: u64,
+    /// Messages published to the dead-letter stream (then terminated, so
+    /// also counted in `termed`).
+    pub dead_lettered: u64,
 }
 
 #[derive(Default)]
@@ -46,6 +49,7 @@ pub(crate) struct Counters {
     pub(crate) abandoned: AtomicU64,
     pub(crate) replied: AtomicU64,
     pub(crate) error_replies: AtomicU64,
+    pub(crate) dead_lettered: AtomicU64,
     pub(crate) in_flight: AtomicUsize,
 }
 
@@ -78,6 +82,7 @@ impl Counters {
             abandoned: load(&self.abandoned),
             replied: load(&self.replied),
             error_replies: load(&self.error_replies),
+            dead_lettered: load(&self.dead_lettered),
         }
     }
 }

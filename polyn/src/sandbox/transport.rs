@@ -229,6 +229,10 @@ impl PullConsumer for SandboxConsumer {
         self.ack_wait
     }
 
+    fn max_deliver(&self) -> Option<u64> {
+        None
+    }
+
     fn filter_subjects(&self) -> &[String] {
         &self.filters
     }

@@ -347,7 +347,7 @@ impl Transport for NatsTransport {
                 pull,
                 stream,
                 consumer,
-                info.config.ack_wait,
+                (info.config.ack_wait, info.config.max_deliver),
                 filters,
             )) as Box<dyn PullConsumer>)
         }
@@ -367,6 +367,10 @@ impl Transport for NatsTransport {
     fn server_url(&self) -> String {
         let info = self.client.server_info();
         format!("nats://{}:{}", info.host, info.port)
+    }
+
+    fn jetstream_context(&self) -> Option<&jetstream::Context> {
+        Some(&self.jetstream)
     }
 }
 

@@ -33,6 +33,7 @@ pub(crate) struct NatsPullConsumer {
     stream: String,
     consumer: String,
     ack_wait: Duration,
+    max_deliver: Option<u64>,
     filters: Vec<String>,
 }
 
@@ -42,7 +43,7 @@ impl NatsPullConsumer {
         pull: jetstream::consumer::PullConsumer,
         stream: String,
         consumer: String,
-        ack_wait: Duration,
+        (ack_wait, max_deliver): (Duration, i64),
         filters: Vec<String>,
     ) -> Self {
         NatsPullConsumer {
@@ -51,6 +52,8 @@ impl NatsPullConsumer {
             stream,
             consumer,
             ack_wait,
+            // The server takes 0 and -1 as no limit.
+            max_deliver: u64::try_from(max_deliver).ok().filter(|max| *max > 0),
             filters,
         }
     }
@@ -81,6 +84,10 @@ impl PullConsumer for NatsPullConsumer {
 
     fn ack_wait(&self) -> Duration {
         self.ack_wait
+    }
+
+    fn max_deliver(&self) -> Option<u64> {
+        self.max_deliver
     }
 
     fn filter_subjects(&self) -> &[String] {
