@@ -67,15 +67,16 @@ impl Client {
     /// Fails with [`Error::SchemaStoreNotFound`] when the bucket does not
     /// exist.
     pub async fn connect(config: Config) -> Result<Client, Error> {
-        let nats = connect_nats(&config).await?;
-        let transport = NatsTransport::new(nats, config.publish_retry());
+        let (reconnected, reconnects) = tokio::sync::watch::channel(0u64);
+        let nats = connect_nats_with(&config, Some(reconnected)).await?;
+        let transport = NatsTransport::new(nats, config.publish_retry(), Some(reconnects));
         let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
         Ok(Client::from_parts(config, Arc::new(transport), schemas))
     }
 
     /// Uses an existing `async-nats` connection (its own options apply).
     pub async fn with_nats(config: Config, nats: async_nats::Client) -> Result<Client, Error> {
-        let transport = NatsTransport::new(nats, config.publish_retry());
+        let transport = NatsTransport::new(nats, config.publish_retry(), None);
         let schemas = SchemaStore::watch(transport.jetstream(), config.schema_bucket()).await?;
         Ok(Client::from_parts(config, Arc::new(transport), schemas))
     }
@@ -498,12 +499,19 @@ impl Config {
     /// # Ok(()) }
     /// ```
     pub async fn connect_nats(&self) -> Result<async_nats::Client, Error> {
-        connect_nats(self).await
+        connect_nats_with(self, None).await
     }
 }
 
 /// Opens the `async-nats` connection described by the configuration.
-async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
+///
+/// With `reconnected`, every (re)connection bumps its value: a publish
+/// waiting for an acknowledgement sends again at once, since what was in
+/// flight on the lost connection will get no answer.
+async fn connect_nats_with(
+    config: &Config,
+    reconnected: Option<tokio::sync::watch::Sender<u64>>,
+) -> Result<async_nats::Client, Error> {
     let servers: Vec<String> = if config.servers().is_empty() {
         vec!["nats://127.0.0.1:4222".to_owned()]
     } else {
@@ -521,6 +529,14 @@ async fn connect_nats(config: &Config) -> Result<async_nats::Client, Error> {
     let mut options = async_nats::ConnectOptions::new()
         .name(config.connection_name())
         .max_reconnects(None);
+    if let Some(reconnected) = reconnected {
+        options = options.event_callback(move |event| {
+            if matches!(event, async_nats::Event::Connected) {
+                reconnected.send_modify(|count| *count += 1);
+            }
+            std::future::ready(())
+        });
+    }
     options = match config.auth() {
         Auth::UserPassword { user, password } => {
             options.user_and_password(user.clone(), password.expose().to_owned())

@@ -52,6 +52,8 @@ async fn publishes_survive_a_stream_leader_failover_stored_once() {
     let leader = stream_leader(&js).await;
 
     let mut failures = Vec::new();
+    let mut last_stored = std::time::Instant::now();
+    let mut longest_pause = Duration::ZERO;
     for n in 0..EVENTS {
         if n == EVENTS / 4 {
             cluster
@@ -64,10 +66,20 @@ async fn publishes_survive_a_stream_leader_failover_stored_once() {
             name: "Sprocket".into(),
         };
         let options = PublishOptions::new().id(format!("failover-{n}"));
-        if let Err(err) = client.publish_with(event, options).await {
-            failures.push(format!("#{n}: {err}"));
+        match client.publish_with(event, options).await {
+            Ok(_) => {
+                longest_pause = longest_pause.max(last_stored.elapsed());
+                last_stored = std::time::Instant::now();
+            }
+            Err(err) => failures.push(format!("#{n}: {err}")),
         }
     }
+    println!("longest pause between two stored publishes: {longest_pause:?}");
+    // The protocol's bound on a failover, not a timing of Polyn's code.
+    assert!(
+        longest_pause < Duration::from_secs(10),
+        "publishing stalled for {longest_pause:?} during the failover"
+    );
     assert!(
         failures.is_empty(),
         "{} of {EVENTS} publishes failed during the failover; the first: {:?}",

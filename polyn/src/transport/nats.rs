@@ -9,6 +9,7 @@ use async_nats::jetstream::{
     context::{GetStreamByNameErrorKind, PublishErrorKind},
 };
 use futures_util::{FutureExt, StreamExt};
+use tokio::sync::watch;
 
 mod pull;
 
@@ -24,15 +25,24 @@ pub(crate) struct NatsTransport {
     jetstream: Arc<jetstream::Context>,
     /// How long a publish keeps trying while its stream has no leader.
     publish_retry: Duration,
+    /// Bumped on every (re)connection, when the client was connected by
+    /// Polyn (a connection given to [`Client::with_nats`](crate::Client::with_nats)
+    /// has its own event callback).
+    reconnects: Option<watch::Receiver<u64>>,
 }
 
 impl NatsTransport {
-    pub(crate) fn new(client: async_nats::Client, publish_retry: Duration) -> Self {
+    pub(crate) fn new(
+        client: async_nats::Client,
+        publish_retry: Duration,
+        reconnects: Option<watch::Receiver<u64>>,
+    ) -> Self {
         let jetstream = Arc::new(jetstream::new(client.clone()));
         NatsTransport {
             client,
             jetstream,
             publish_retry,
+            reconnects,
         }
     }
 
@@ -88,64 +98,128 @@ struct Resend {
     headers: Vec<(String, String)>,
     payload: bytes::Bytes,
     deadline: Duration,
+    /// Changes when the client reconnects: what was in flight is lost.
+    reconnects: Option<watch::Receiver<u64>>,
+}
+
+/// What waiting for a publish's acknowledgement ended with.
+enum Waited {
+    Answer(Result<jetstream::publish::PublishAck, jetstream::context::PublishError>),
+    /// The connection was lost and made again meanwhile.
+    Reconnected,
+}
+
+/// What JetStream said about the stream of a subject.
+enum Lookup {
+    Found(String),
+    Missing,
+    /// No answer in time, or an error.
+    Unknown(String),
 }
 
 impl Resend {
+    /// Which stream captures the subject, asked with a short deadline.
+    async fn stream_of_subject(&self) -> Lookup {
+        let ask = self.jetstream.stream_by_subject(self.subject.clone());
+        match tokio::time::timeout(Duration::from_secs(1), ask).await {
+            Ok(Ok(name)) => Lookup::Found(name),
+            Ok(Err(err)) if matches!(err.kind(), GetStreamByNameErrorKind::NotFound) => {
+                Lookup::Missing
+            }
+            Ok(Err(err)) => Lookup::Unknown(err.to_string()),
+            Err(_) => Lookup::Unknown("no answer within 1 s".to_owned()),
+        }
+    }
+
+    async fn wait(&mut self, pending: jetstream::context::PublishAckFuture) -> Waited {
+        let Some(reconnects) = self.reconnects.as_mut() else {
+            return Waited::Answer(pending.await);
+        };
+        tokio::select! {
+            answer = pending => Waited::Answer(answer),
+            Ok(()) = reconnects.changed() => Waited::Reconnected,
+        }
+    }
+
     async fn settle(
-        self,
+        mut self,
         first: jetstream::context::PublishAckFuture,
     ) -> Result<PublishAck, Error> {
         let started = tokio::time::Instant::now();
         let mut pending = first;
+        // The stream that captures the subject, once JetStream said.
+        let mut stream: Option<String> = None;
+        let mut asked = false;
         let mut attempts = 1u32;
         let mut pause = Duration::from_millis(25);
         loop {
-            let err = match pending.await {
-                Ok(ack) => {
+            let err = match self.wait(pending).await {
+                Waited::Answer(Ok(ack)) => {
                     return Ok(PublishAck {
                         stream: ack.stream,
                         sequence: ack.sequence,
                         duplicate: ack.duplicate,
                     });
                 }
-                Err(err) => err,
+                Waited::Answer(Err(err)) => Some(err),
+                Waited::Reconnected => None,
             };
-            let (stream, reason) = match err.kind() {
-                PublishErrorKind::StreamNotFound => {
-                    match self.jetstream.stream_by_subject(self.subject.clone()).await {
-                        Ok(stream) => (
-                            Some(stream.clone()),
-                            format!("stream `{stream}` has no leader to store it"),
-                        ),
-                        Err(lookup)
-                            if matches!(lookup.kind(), GetStreamByNameErrorKind::NotFound) =>
-                        {
-                            return Err(Error::StreamNotFound {
-                                subject: self.subject,
-                            });
+            let (stream, reason) = match err.as_ref().map(|err| err.kind()) {
+                None => (
+                    None,
+                    "the connection was lost before the acknowledgement came".to_owned(),
+                ),
+                Some(PublishErrorKind::StreamNotFound) => {
+                    // Asked once: while a failover also moves the meta
+                    // leader, the question itself waits.
+                    if stream.is_none() && !asked {
+                        asked = true;
+                        match self.stream_of_subject().await {
+                            Lookup::Found(name) => stream = Some(name),
+                            Lookup::Missing => {
+                                return Err(Error::StreamNotFound {
+                                    subject: self.subject,
+                                });
+                            }
+                            Lookup::Unknown(why) => {
+                                tracing::debug!(subject = %self.subject, why,
+                                    "could not learn which stream captures the subject");
+                            }
                         }
-                        Err(lookup) => (
-                            None,
-                            format!(
-                                "no stream answered, and JetStream could not say which stream \
-                                 captures the subject ({lookup})"
-                            ),
-                        ),
                     }
+                    let reason = match &stream {
+                        Some(name) => format!("stream `{name}` has no leader to store it"),
+                        None => "no stream answered, and JetStream could not say which stream \
+                                 captures the subject"
+                            .to_owned(),
+                    };
+                    (stream.clone(), reason)
                 }
-                PublishErrorKind::TimedOut => (None, "no acknowledgement came in time".to_owned()),
-                _ => {
-                    return Err(Error::nats(
-                        format!(
-                            "waiting for the acknowledgement of a publish on `{}`",
-                            self.subject
-                        ),
-                        err,
-                    ));
+                Some(PublishErrorKind::TimedOut) => {
+                    (None, "no acknowledgement came in time".to_owned())
+                }
+                Some(_) => {
+                    let context = format!(
+                        "waiting for the acknowledgement of a publish on `{}`",
+                        self.subject
+                    );
+                    return Err(match err {
+                        Some(err) => Error::nats(context, err),
+                        None => Error::nats(context, "no answer"),
+                    });
                 }
             };
             let waited = started.elapsed();
             if waited + pause > self.deadline {
+                // A last look: a stream deleted meanwhile, or one that never
+                // was while JetStream could not say, is missing.
+                if stream.is_none()
+                    && let Lookup::Missing = self.stream_of_subject().await
+                {
+                    return Err(Error::StreamNotFound {
+                        subject: self.subject,
+                    });
+                }
                 return Err(Error::StreamUnavailable {
                     subject: self.subject,
                     stream,
@@ -184,12 +258,17 @@ impl Transport for NatsTransport {
                 .publish_with_headers(subject.clone(), header_map(&headers), payload.clone())
                 .await
                 .map_err(|err| Error::nats(format!("publishing on `{subject}`"), err))?;
+            let reconnects = self.reconnects.clone().map(|mut reconnects| {
+                reconnects.borrow_and_update();
+                reconnects
+            });
             let retry = Resend {
                 jetstream: self.jetstream.clone(),
                 subject,
                 headers,
                 payload,
                 deadline: self.publish_retry,
+                reconnects,
             };
             let ack: PendingAck = Box::pin(retry.settle(pending));
             Ok(ack)
