@@ -287,12 +287,15 @@ fn is_plain_uri_reference(text: &str) -> bool {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::Schema;
     use serde_json::json;
 
-    fn schemas() -> Schemas {
+    pub(super) fn schemas() -> Schemas {
         let mut schemas = Schemas::new();
         schemas.insert(
             Schema::compile(
@@ -305,7 +308,7 @@ mod tests {
         schemas
     }
 
-    fn base() -> serde_json::Map<String, Value> {
+    pub(super) fn base() -> serde_json::Map<String, Value> {
         let Value::Object(map) = json!({
             "specversion": "1.0",
             "id": "0b2a2c1e-0000-4000-8000-000000000000",
@@ -375,9 +378,7 @@ mod tests {
         values
     }
 
-    /// Every event the one-pass path accepts, the full path accepts too,
-    /// and decodes to the same event; and plain events do take the one-pass
-    /// path.
+    /// Errors quote a bounded excerpt of the message, whatever its size.
     #[test]
     fn decode_errors_quote_a_bounded_excerpt() {
         let schemas = Schemas::default();
@@ -397,6 +398,9 @@ mod tests {
         }
     }
 
+    /// Every event the one-pass path accepts, the full path accepts too,
+    /// and decodes to the same event; and plain events do take the one-pass
+    /// path.
     #[test]
     fn the_one_pass_path_agrees_with_the_schema() {
         let schemas = schemas();
