@@ -175,6 +175,9 @@ impl<S: Clone + Send + Sync + 'static> Binder<S> {
             .await?;
         self.monitor.set_bound();
         self.monitor.set_pulling(true);
+        tracing::info!(name = %self.spec.name, kind = ?self.spec.kind,
+            queue_group = ?self.spec.queue_group, concurrency = self.spec.options.concurrency,
+            "subscribed on core NATS");
         Ok(subscription)
     }
 

@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use crate::core_runner::{SERVICE_ERROR, SERVICE_ERROR_CODE};
 use crate::encode::{self, Envelope};
+use crate::telemetry;
 use crate::transport::nats::NatsTransport;
 use crate::transport::{Incoming, Outgoing, Transport};
 use crate::{
@@ -20,6 +21,10 @@ use crate::{
 
 /// The header JetStream deduplicates on; always the event id.
 pub(crate) const MSG_ID_HEADER: &str = "Nats-Msg-Id";
+
+/// The destination of a reply in span names and attributes: an inbox, named
+/// as the Polyn observability conventions name it.
+pub(crate) const TEMPORARY: &str = "(temporary)";
 
 /// Default time a request waits for its reply.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -118,7 +123,9 @@ impl Client {
     /// `data` is checked against its schema and the envelope is encoded
     /// straight to bytes. Whenever a check fails, the whole event goes
     /// through [`validate_event`] to report it in the protocol's order and
-    /// words. Debug builds re-validate every event they send.
+    /// words. Debug builds re-validate every event they send. The current
+    /// span's trace context goes into the headers: call it in the message's
+    /// send span ([`Client::prepare_traced`]).
     pub(crate) fn prepare<T: Serialize>(
         &self,
         name: &str,
@@ -179,6 +186,7 @@ impl Client {
             .filter(|(k, _)| !k.eq_ignore_ascii_case(MSG_ID_HEADER))
             .collect();
         headers.push((MSG_ID_HEADER.to_owned(), id.clone()));
+        telemetry::inject(&mut headers);
         Ok((
             id,
             Outgoing {
@@ -187,6 +195,24 @@ impl Client {
                 payload: Bytes::from(payload),
             },
         ))
+    }
+
+    /// [`Client::prepare`] in `span`, a send span: the trace context in the
+    /// headers is the span's, and the span gets the event id and size, or
+    /// the error.
+    pub(crate) fn prepare_traced<T: Serialize>(
+        &self,
+        span: &tracing::Span,
+        name: &str,
+        data: T,
+        options: PublishOptions,
+    ) -> Result<(String, Outgoing), Error> {
+        let prepared =
+            telemetry::recorded(span, span.in_scope(|| self.prepare(name, data, options)));
+        if let Ok((id, message)) = &prepared {
+            record_message(span, id, message.payload.len());
+        }
+        prepared
     }
 
     /// Validates the whole event the slow way, for its error.
@@ -315,30 +341,71 @@ impl Client {
         data: T,
         options: PublishOptions,
     ) -> Result<PendingPublish, Error> {
-        let (id, message) = self.prepare(name, data, options)?;
-        let span = self.send_span(name, &id, &message);
-        let ack = self
+        let span = self.send_span(self.inner.config.message_name(name));
+        let (id, message) = self.prepare_traced(&span, name, data, options)?;
+        let sent = self
             .inner
             .transport
             .publish(message)
-            .instrument(span)
-            .await?;
+            .instrument(span.clone())
+            .await;
+        let ack = telemetry::recorded(&span, sent)?;
         Ok(PendingPublish::new(id, ack))
     }
 
-    /// The `<name> send` span of the Polyn observability conventions.
-    pub(crate) fn send_span(&self, name: &str, id: &str, message: &Outgoing) -> tracing::Span {
+    /// The `<destination> send` producer span of the Polyn observability
+    /// conventions (`destination` is a message name without its domain, or
+    /// [`TEMPORARY`] for a reply); [`Client::prepare_traced`] records the
+    /// event id and size.
+    pub(crate) fn send_span(&self, destination: &str) -> tracing::Span {
         tracing::info_span!(
             "send",
-            otel.name = %format_args!("{name} send"),
+            otel.name = %format_args!("{destination} send"),
             otel.kind = "producer",
             messaging.system = "NATS",
             messaging.protocol = "Polyn",
-            messaging.destination = %message.subject,
+            messaging.destination = %destination,
+            messaging.destination.name = %destination,
+            messaging.operation.type = "send",
             messaging.url = %self.server_url(),
-            messaging.message_id = %id,
-            messaging.message_payload_size_bytes = message.payload.len(),
+            messaging.message_id = tracing::field::Empty,
+            messaging.message.id = tracing::field::Empty,
+            messaging.message_payload_size_bytes = tracing::field::Empty,
+            messaging.message.body.size = tracing::field::Empty,
         )
+    }
+
+    /// The `<destination> receive` consumer span of the Polyn observability
+    /// conventions for `message`, the child of the trace context in its
+    /// headers. `operation` is the `messaging.operation.type`: `"process"`
+    /// where a handler processes it, `"receive"` for a request's reply. The
+    /// event id is recorded once decoded ([`record_message_id`]), and a pull
+    /// consumer adds the message's `messaging.nats.*` position.
+    pub(crate) fn receive_span(
+        &self,
+        destination: &str,
+        operation: &'static str,
+        message: &Incoming,
+    ) -> tracing::Span {
+        let span = tracing::info_span!(
+            "receive",
+            otel.name = %format_args!("{destination} receive"),
+            otel.kind = "consumer",
+            messaging.system = "NATS",
+            messaging.protocol = "Polyn",
+            messaging.destination = %destination,
+            messaging.destination.name = %destination,
+            messaging.operation.type = operation,
+            messaging.url = %self.server_url(),
+            messaging.message_id = tracing::field::Empty,
+            messaging.message.id = tracing::field::Empty,
+            messaging.message_payload_size_bytes = span_int(message.payload.len()),
+            messaging.message.body.size = span_int(message.payload.len()),
+            messaging.nats.stream_sequence = tracing::field::Empty,
+            messaging.nats.delivered = tracing::field::Empty,
+        );
+        telemetry::set_parent(&span, &message.headers);
+        span
     }
 
     /// Validates and publishes an event on core NATS, with no stream and no
@@ -349,8 +416,15 @@ impl Client {
         data: T,
         options: PublishOptions,
     ) -> Result<(), Error> {
-        let (_, message) = self.prepare(name, data, options)?;
-        self.inner.transport.publish_core(message).await
+        let span = self.send_span(self.inner.config.message_name(name));
+        let (_, message) = self.prepare_traced(&span, name, data, options)?;
+        let sent = self
+            .inner
+            .transport
+            .publish_core(message)
+            .instrument(span.clone())
+            .await;
+        telemetry::recorded(&span, sent)
     }
 
     /// Sends a validated request and waits (up to `timeout`) for a reply,
@@ -380,7 +454,7 @@ impl Client {
                 .await,
             drift,
         )?;
-        self.decode_typed(&reply.payload, Some(R::NAME))
+        reply.decode(|payload| self.decode_typed(payload, Some(R::NAME)))
     }
 
     /// Sends a validated dynamic request for the message `name`; the reply is
@@ -394,18 +468,27 @@ impl Client {
         let reply = self
             .request_raw(name, data, PublishOptions::new(), timeout)
             .await?;
-        self.decode(&reply.payload)
+        reply.decode(|payload| self.decode(payload))
     }
 
+    /// Sends a request in its `<name> send` span and waits for the reply,
+    /// which is handled in a `(temporary) receive` span.
     async fn request_raw<T: Serialize>(
         &self,
         name: &str,
         data: T,
         options: PublishOptions,
         timeout: Duration,
-    ) -> Result<Incoming, Error> {
-        let (_, message) = self.prepare(name, data, options)?;
-        let reply = match self.inner.transport.request(message, timeout).await {
+    ) -> Result<Reply, Error> {
+        let send = self.send_span(self.inner.config.message_name(name));
+        let (_, message) = self.prepare_traced(&send, name, data, options)?;
+        let sent = self
+            .inner
+            .transport
+            .request(message, timeout)
+            .instrument(send.clone())
+            .await;
+        let reply = match sent {
             Err(Error::Timeout {
                 subject, timeout, ..
             }) => Err(Error::Timeout {
@@ -418,19 +501,27 @@ impl Client {
                 subject,
             }),
             other => other,
-        }?;
+        };
+        let reply = telemetry::recorded(&send, reply)?;
+        // Without a trace context in the reply, its span is the request's child.
+        let span = send.in_scope(|| self.receive_span(TEMPORARY, "receive", &reply));
         // A service that failed says so in headers, as NATS services do.
         if let Some(description) = crate::received::header(&reply.headers, SERVICE_ERROR) {
             let code = crate::received::header(&reply.headers, SERVICE_ERROR_CODE)
                 .and_then(|code| code.trim().parse().ok())
                 .unwrap_or(500);
-            return Err(Error::Remote {
+            let error = Error::Remote {
                 name: name.to_owned(),
                 code,
                 description: description.to_owned(),
-            });
+            };
+            return telemetry::recorded(&span, Err(error));
         }
-        Ok(reply)
+        Ok(Reply {
+            message: reply,
+            span,
+            _send: send,
+        })
     }
 
     /// Answers a received request with a validated event of type `R`, and
@@ -469,11 +560,17 @@ impl Client {
                 id: request.event().id().to_owned(),
             });
         };
-        let (_, mut message) = self.prepare(name, data, PublishOptions::new())?;
+        let span = self.send_span(TEMPORARY);
+        let (_, mut message) = self.prepare_traced(&span, name, data, PublishOptions::new())?;
         message.subject = reply_to.to_owned();
-        self.inner.transport.publish_core(message).await?;
-        // Returns once the reply is on the server: a replier may exit next.
-        self.inner.transport.flush().await
+        let sent = async {
+            self.inner.transport.publish_core(message).await?;
+            // Returns once the reply is on the server: a replier may exit next.
+            self.inner.transport.flush().await
+        }
+        .instrument(span.clone())
+        .await;
+        telemetry::recorded(&span, sent)
     }
 
     /// Waits until everything published has reached the server.
@@ -484,6 +581,53 @@ impl Client {
     /// The URL of the server the client is connected to.
     pub fn server_url(&self) -> String {
         self.inner.transport.server_url()
+    }
+}
+
+/// Records the event id of a span's message.
+pub(crate) fn record_message_id(span: &tracing::Span, id: &str) {
+    span.record("messaging.message_id", id);
+    span.record("messaging.message.id", id);
+}
+
+/// Records the event id and the size of the whole serialized envelope of a
+/// send span's message.
+fn record_message(span: &tracing::Span, id: &str, size: usize) {
+    record_message_id(span, id);
+    span.record("messaging.message_payload_size_bytes", span_int(size));
+    span.record("messaging.message.body.size", span_int(size));
+}
+
+/// A count as a span attribute: OpenTelemetry integers are `i64`, and
+/// `tracing-opentelemetry` records a `u64` as text.
+pub(crate) fn span_int(count: impl TryInto<i64>) -> i64 {
+    count.try_into().unwrap_or(i64::MAX)
+}
+
+/// A request's reply, with the spans it is traced in.
+struct Reply {
+    message: Incoming,
+    /// The `(temporary) receive` span handling it.
+    span: tracing::Span,
+    /// The request's `<name> send` span: it ends after the reply's.
+    _send: tracing::Span,
+}
+
+impl Reply {
+    /// Decodes the reply with `decode` in its span, recording the event id
+    /// or the error there.
+    fn decode<T>(
+        self,
+        decode: impl FnOnce(&[u8]) -> Result<Event<T>, Error>,
+    ) -> Result<Event<T>, Error> {
+        let decoded = telemetry::recorded(
+            &self.span,
+            self.span.in_scope(|| decode(&self.message.payload)),
+        );
+        if let Ok(event) = &decoded {
+            record_message_id(&self.span, event.id());
+        }
+        decoded
     }
 }
 

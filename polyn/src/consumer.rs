@@ -243,6 +243,10 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             .unwrap_or_else(|| Monitor::new(&self.name, HandlerKind::Pull));
         monitor.watch_schemas(self.client.schemas());
         monitor.set_bound();
+        tracing::info!(name = %self.name, %consumer, %stream, filters = ?pull.filter_subjects(),
+            max_deliver = ?pull.max_deliver(), dead_letter_stream = ?dead_letters,
+            concurrency = self.options.concurrency, prefetch = self.options.prefetch,
+            "bound a consumer");
         Ok(Consumer {
             dead_letters,
             client: self.client,

@@ -10,10 +10,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Semaphore, watch};
+use tracing::Instrument;
 
+use crate::client::{TEMPORARY, record_message_id};
 use crate::consumer::Counters;
 use crate::guard::{error_chain, guarded};
 use crate::invalid_message::report;
+use crate::telemetry;
 use crate::transport::{Incoming, Outgoing, Subscription};
 use crate::{
     BoxError, Client, ConsumerStats, Context, Error, Event, EventType, HandlerOptions, IntoOutcome,
@@ -62,11 +65,15 @@ impl Job {
         report(&self.options, &self.monitor, &invalid);
     }
 
-    /// Decodes the message, or reports it as invalid.
+    /// Decodes the message (in its receive span, which gets the event id),
+    /// or reports it as invalid.
     fn decode<T: DeserializeOwned + 'static>(&self, message: &Incoming) -> Result<Event<T>, Error> {
         let decoded = self
             .client
             .decode_typed::<T>(&message.payload, Some(&self.name));
+        if let Ok(event) = &decoded {
+            record_message_id(&tracing::Span::current(), event.id());
+        }
         if let Err(error) = &decoded {
             Counters::bump(&self.counters().invalid);
             Counters::bump(&self.counters().termed);
@@ -115,7 +122,8 @@ impl Job {
         }
     }
 
-    /// Answers a request with an error, as NATS services do.
+    /// Answers a request with an error, as NATS services do, in a
+    /// `(temporary) send` span.
     async fn reply_error(&self, reply_to: Option<&str>, code: u16, error: &Error) {
         let Some(reply_to) = reply_to else {
             return;
@@ -125,15 +133,24 @@ impl Job {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
+        let mut headers = vec![
+            (SERVICE_ERROR.to_owned(), description),
+            (SERVICE_ERROR_CODE.to_owned(), code.to_string()),
+        ];
+        let span = self.client.send_span(TEMPORARY);
+        span.in_scope(|| telemetry::inject(&mut headers));
         let message = Outgoing {
             subject: reply_to.to_owned(),
-            headers: vec![
-                (SERVICE_ERROR.to_owned(), description),
-                (SERVICE_ERROR_CODE.to_owned(), code.to_string()),
-            ],
+            headers,
             payload: Bytes::new(),
         };
-        match self.client.transport().publish_core(message).await {
+        let sent = self
+            .client
+            .transport()
+            .publish_core(message)
+            .instrument(span.clone())
+            .await;
+        match telemetry::recorded(&span, sent) {
             Ok(()) => Counters::bump(&self.counters().error_replies),
             Err(err) => {
                 tracing::warn!(name = %self.name, error = %err, "could not send an error reply")
@@ -238,6 +255,7 @@ where
     serve_loop(runner, stopped, move |job, message| {
         let handler = handler.clone();
         let state = state.clone();
+        let span = job.client.receive_span(&job.name, "process", &message);
         async move {
             let event = match job.decode::<T>(&message) {
                 Ok(event) => event,
@@ -259,6 +277,7 @@ where
             tracing::warn!(name = %job.name, id, error = %error_chain(&failure), "handler failed");
             job.report(failure, &message);
         }
+        .instrument(span)
     })
     .await
 }
@@ -282,6 +301,7 @@ where
     serve_loop(runner, stopped, move |job, message| {
         let handler = handler.clone();
         let state = state.clone();
+        let span = job.client.receive_span(&job.name, "process", &message);
         async move {
             let reply_to = message.reply.clone();
             let reply_to = reply_to.as_deref();
@@ -300,9 +320,12 @@ where
             let context = Context::core(&message);
             let (code, failure) = match job.run(guarded(|| handler(event, context, state))).await {
                 Some(Ok(Ok(reply))) => {
+                    // A child of this receive span, as the conventions have it.
+                    let send = job.client.send_span(TEMPORARY);
                     let prepared = job.client.send_drift::<R>().and_then(|drift| {
                         crate::drift::noted(
-                            job.client.prepare(R::NAME, reply, PublishOptions::new()),
+                            job.client
+                                .prepare_traced(&send, R::NAME, reply, PublishOptions::new()),
                             drift,
                         )
                     });
@@ -313,7 +336,13 @@ where
                                 return;
                             };
                             answer.subject = reply_to.to_owned();
-                            match job.client.transport().publish_core(answer).await {
+                            let sent = job
+                                .client
+                                .transport()
+                                .publish_core(answer)
+                                .instrument(send.clone())
+                                .await;
+                            match telemetry::recorded(&send, sent) {
                                 Ok(()) => {
                                     Counters::bump(&job.counters().acked);
                                     Counters::bump(&job.counters().replied);
@@ -336,6 +365,7 @@ where
             }
             job.report(failure, &message);
         }
+        .instrument(span)
     })
     .await
 }

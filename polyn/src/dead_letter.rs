@@ -137,9 +137,12 @@ impl Client {
             id: event.id().to_owned(),
             reason: err.to_string(),
         })?;
+        let mut headers = vec![(MSG_ID_HEADER.to_owned(), event.id().to_owned())];
+        // The trace goes on from the receive span of the message given up on.
+        crate::telemetry::inject(&mut headers);
         let message = Outgoing {
             subject: DeadLetter::subject(&letter.consumer),
-            headers: vec![(MSG_ID_HEADER.to_owned(), event.id().to_owned())],
+            headers,
             payload: payload.into(),
         };
         self.transport().publish(message).await?.await

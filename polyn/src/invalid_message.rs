@@ -88,8 +88,10 @@ impl std::fmt::Display for Action {
 }
 
 /// Logs `invalid` with its whole error chain, records it as the last error
-/// and gives it to the hook, catching a panic there.
+/// and on the current span (the message's receive span), and gives it to
+/// the hook, catching a panic there.
 pub(crate) fn report(options: &HandlerOptions, monitor: &Monitor, invalid: &InvalidMessage) {
+    crate::telemetry::record_error(&tracing::Span::current(), &invalid.error);
     let chain = error_chain(&invalid.error);
     monitor.set_error(&chain);
     let Some(hook) = &options.on_invalid else {

@@ -25,6 +25,18 @@
 //! validate_event(&event.to_json()?, config.domain(), &schemas)?;
 //! # Ok::<(), polyn::Error>(())
 //! ```
+//!
+//! ## Tracing
+//!
+//! Every publish, request and reply runs in a `<name> send` (or
+//! `(temporary) send`) producer span and every handled message in a
+//! `<name> receive` consumer span, with the messaging attributes of the
+//! Polyn conventions. With the `otel` feature, the W3C trace context
+//! (`traceparent`) goes into the headers of what is sent and is taken from
+//! what is received, so a trace continues across services (Elixir and Ruby
+//! ones included), and failures are recorded on the spans as exceptions;
+//! install a `tracing-opentelemetry` layer and a text-map propagator to
+//! export them.
 
 mod binder;
 mod client;
@@ -70,6 +82,7 @@ mod serve;
 mod server_url;
 mod state;
 mod subscriber;
+mod telemetry;
 mod transport;
 mod typed_data;
 mod validation;

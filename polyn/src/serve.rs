@@ -148,6 +148,10 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
             }
             return Err(error);
         }
+        tracing::info!(handlers = self.monitors.len(),
+            names = ?self.monitors.iter().map(Monitor::name).collect::<Vec<_>>(),
+            "serving: every handler is bound");
+        let started = std::time::Instant::now();
         let mut runs = JoinSet::new();
         for (index, handler) in bound.into_iter().enumerate() {
             let run = handler.run;
@@ -165,9 +169,11 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
             record(done, &mut results, &mut failure);
         }
         if let Some(error) = failure {
+            tracing::error!(error = %crate::guard::error_chain(&error),
+                "a handler failed; the service stopped");
             return Err(error);
         }
-        let handlers = self
+        let handlers: Vec<HandlerStats> = self
             .monitors
             .iter()
             .zip(results)
@@ -176,6 +182,14 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
                 stats: stats.unwrap_or_else(|| monitor.stats()),
             })
             .collect();
+        for handler in &handlers {
+            let stats = &handler.stats;
+            tracing::info!(name = %handler.name, acked = stats.acked, naked = stats.naked,
+                termed = stats.termed, invalid = stats.invalid, failed = stats.failed,
+                panics = stats.panics, dead_lettered = stats.dead_lettered,
+                abandoned = stats.abandoned, "handler stopped");
+        }
+        tracing::info!(handlers = handlers.len(), ran = ?started.elapsed(), "service stopped");
         Ok(ServeStats { handlers })
     }
 }

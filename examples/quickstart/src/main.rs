@@ -53,6 +53,15 @@ async fn multiply(event: Event<CalcMultRequestV1>) -> Result<CalcMultResponseV1,
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // Polyn logs through `tracing`: binding, serving, retries, dead letters,
+    // shutdown. `RUST_LOG` picks what is shown (default: info).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let client = setup::client().await?;
     let (log, mut handled) = unbounded_channel();
     // Serve the handlers until the demo is over, then shut down gracefully.

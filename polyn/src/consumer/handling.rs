@@ -13,6 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use tracing::Instrument;
 
 use super::{Context, Counters, Shared};
+use crate::client::span_int;
 use crate::guard::{error_chain, guarded};
 use crate::invalid_message::report;
 use crate::transport::{AckKind, Acker, Delivery};
@@ -34,17 +35,12 @@ pub(super) fn spawn_handler<T, H, F, R>(
     R: IntoOutcome + Send + 'static,
 {
     let shared = shared.clone();
-    let span = tracing::info_span!(
-        "receive",
-        otel.name = %format_args!("{} receive", shared.name),
-        otel.kind = "consumer",
-        messaging.system = "NATS",
-        messaging.protocol = "Polyn",
-        messaging.destination = %shared.name,
-        messaging.message_payload_size_bytes = delivery.message.payload.len(),
-        messaging.nats.stream_sequence = delivery.stream_sequence,
-        messaging.nats.delivered = delivery.delivered,
-    );
+    let span = shared
+        .client
+        .receive_span(&shared.name, "process", &delivery.message);
+    let (sequence, delivered) = (delivery.stream_sequence, delivery.delivered);
+    span.record("messaging.nats.stream_sequence", span_int(sequence));
+    span.record("messaging.nats.delivered", span_int(delivered));
     shared
         .monitor
         .counters()
@@ -245,6 +241,7 @@ where
         }
     };
     let id = event.id().to_owned();
+    crate::client::record_message_id(&tracing::Span::current(), &id);
     let context = Context {
         subject: message.subject.clone(),
         headers: message.headers.into(),
