@@ -54,6 +54,8 @@ struct Inner {
     /// The event `source` of a publish without a source of its own,
     /// built once.
     root_source: Option<String>,
+    /// The OpenTelemetry instruments (none without the `otel` feature).
+    metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Client {
@@ -98,6 +100,7 @@ impl Client {
                 transport,
                 schemas,
                 root_source,
+                metrics: crate::metrics::Metrics::new(),
             }),
         }
     }
@@ -114,6 +117,10 @@ impl Client {
 
     pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
         &self.inner.transport
+    }
+
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// Builds, validates and encodes an event; nothing is sent.
@@ -341,16 +348,38 @@ impl Client {
         data: T,
         options: PublishOptions,
     ) -> Result<PendingPublish, Error> {
-        let span = self.send_span(self.inner.config.message_name(name));
-        let (id, message) = self.prepare_traced(&span, name, data, options)?;
-        let sent = self
-            .inner
-            .transport
-            .publish(message)
-            .instrument(span.clone())
-            .await;
-        let ack = telemetry::recorded(&span, sent)?;
+        let started = crate::metrics::start();
+        let destination = self.inner.config.message_name(name);
+        let span = self.send_span(destination);
+        let sent = match self.prepare_traced(&span, name, data, options) {
+            Ok((id, message)) => self
+                .inner
+                .transport
+                .publish(message)
+                .instrument(span.clone())
+                .await
+                .map(|ack| (id, ack)),
+            Err(error) => return self.publish_failed(destination, started, Err(error)),
+        };
+        let (id, ack) = match telemetry::recorded(&span, sent) {
+            Ok(sent) => sent,
+            Err(error) => return self.publish_failed(destination, started, Err(error)),
+        };
+        #[cfg(feature = "otel")]
+        let ack = self.inner.metrics.timed_ack(destination, started, ack);
         Ok(PendingPublish::new(id, ack))
+    }
+
+    /// A publish that failed before its acknowledgement, recorded.
+    #[cold]
+    fn publish_failed<T>(
+        &self,
+        destination: &str,
+        started: crate::metrics::Started,
+        failed: Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.inner.metrics.published(destination, started, &failed);
+        failed
     }
 
     /// The `<destination> send` producer span of the Polyn observability
@@ -674,9 +703,11 @@ async fn connect_nats_with(
         .name(config.connection_name())
         .max_reconnects(None);
     if let Some(reconnected) = reconnected {
+        let reconnects = crate::metrics::Reconnects::new();
         options = options.event_callback(move |event| {
             if matches!(event, async_nats::Event::Connected) {
                 reconnected.send_modify(|count| *count += 1);
+                reconnects.connected();
             }
             std::future::ready(())
         });

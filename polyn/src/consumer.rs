@@ -322,6 +322,8 @@ struct Shared<T, H> {
     options: HandlerOptions,
     ack_wait: Duration,
     monitor: Monitor,
+    /// The OpenTelemetry instruments of this consumer.
+    metrics: crate::metrics::Consumed,
     /// Turns true at the shutdown deadline: unfinished handlers give up.
     abandon: watch::Receiver<bool>,
     shutdown_deadline: Option<Duration>,
@@ -408,6 +410,10 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             options: self.options.clone(),
             ack_wait: self.pull.ack_wait(),
             monitor: self.monitor.clone(),
+            metrics: self
+                .client
+                .metrics()
+                .consumer(&self.name, Some(&self.consumer)),
             abandon,
             shutdown_deadline: self.shutdown_deadline,
             _type: PhantomData,

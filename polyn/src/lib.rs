@@ -60,6 +60,7 @@ mod handler;
 mod handler_options;
 mod include_events;
 mod invalid_message;
+mod metrics;
 mod migration;
 mod monitor;
 pub mod naming;

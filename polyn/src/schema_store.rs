@@ -209,6 +209,7 @@ async fn keep_current(
     mut revision: u64,
 ) {
     let mut retry = std::time::Duration::from_millis(100);
+    let reloads = crate::metrics::SchemaReloads::new();
     loop {
         while let Some(entry) = watch.next().await {
             let Some(current) = current.upgrade() else {
@@ -224,6 +225,7 @@ async fn keep_current(
                     apply(&mut next, &entry);
                     report_drift(&next, &bucket, &entry.key);
                     current.store(Arc::new(next));
+                    reloads.reloaded();
                     tracing::info!(bucket, key = %entry.key, op = ?entry.operation,
                         "schema store updated");
                 }

@@ -91,7 +91,7 @@ pub(crate) fn recorded<T>(span: &tracing::Span, result: Result<T, Error>) -> Res
 /// `polyn::Error::<Variant>`: the variant name is where the derived `Debug`
 /// output starts, and writing stops there.
 #[cfg(feature = "otel")]
-fn error_type(error: &Error) -> String {
+pub(crate) fn error_type(error: &Error) -> String {
     use std::fmt::Write;
 
     struct Variant(String);

@@ -18,7 +18,9 @@
 //!
 //! Every round alternates which side runs first. Run with `cargo bench -p
 //! polyn-tests --bench throughput`; `POLYN_BENCH_PROFILE=rss` (or
-//! `raw-rss`) consumes 1 000 000 events and prints the peak RSS.
+//! `raw-rss`) consumes 1 000 000 events and prints the peak RSS, and
+//! `POLYN_BENCH_PROFILE=telemetry` compares Polyn with OpenTelemetry
+//! tracing and metrics on and off.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +35,9 @@ use polyn_tests::events::WidgetsCreatedV1;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+
+#[path = "throughput/telemetry.rs"]
+mod telemetry;
 
 /// Rounds of each measure.
 const ROUNDS: usize = 9;
@@ -395,6 +400,10 @@ async fn main() {
             println!(
                 "{rate:.0} msgs/s; CPU per message: client {client:.0} ns, server {server:.0} ns"
             );
+            return;
+        }
+        Ok("telemetry") => {
+            telemetry::run(&env, &client).await;
             return;
         }
         Ok(side @ ("rss" | "raw-rss")) => {
