@@ -410,10 +410,11 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             options: self.options.clone(),
             ack_wait: self.pull.ack_wait(),
             monitor: self.monitor.clone(),
-            metrics: self
-                .client
-                .metrics()
-                .consumer(&self.name, Some(&self.consumer)),
+            metrics: self.client.metrics().consumer(
+                &self.name,
+                Some(&self.consumer),
+                &self.monitor,
+            ),
             abandon,
             shutdown_deadline: self.shutdown_deadline,
             _type: PhantomData,

@@ -21,9 +21,7 @@
 #[cfg(feature = "otel")]
 use opentelemetry::KeyValue;
 #[cfg(feature = "otel")]
-use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
-
-use crate::transport::AckKind;
+use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 /// `messaging.system`.
 #[cfg(feature = "otel")]
@@ -44,11 +42,10 @@ fn meter() -> Meter {
 #[cfg(feature = "otel")]
 #[derive(Clone)]
 pub(crate) struct Metrics {
+    meter: Meter,
     sent: Counter<u64>,
     operation_duration: Histogram<f64>,
-    consumed: Counter<u64>,
     process_duration: Histogram<f64>,
-    in_flight: UpDownCounter<i64>,
 }
 
 /// A client's instruments (none without the `otel` feature).
@@ -80,6 +77,7 @@ impl Metrics {
         {
             let meter = meter();
             Metrics {
+                meter: meter.clone(),
                 sent: meter
                     .u64_counter("messaging.client.sent.messages")
                     .with_unit("{message}")
@@ -90,20 +88,10 @@ impl Metrics {
                     .with_unit("s")
                     .with_description("Duration of a publish, until its acknowledgement")
                     .build(),
-                consumed: meter
-                    .u64_counter("messaging.client.consumed.messages")
-                    .with_unit("{message}")
-                    .with_description("Messages a consumer settled, by outcome")
-                    .build(),
                 process_duration: meter
                     .f64_histogram("messaging.process.duration")
                     .with_unit("s")
                     .with_description("Duration of a handler's run on one message")
-                    .build(),
-                in_flight: meter
-                    .i64_up_down_counter("polyn.handlers.in_flight")
-                    .with_unit("{message}")
-                    .with_description("Messages being handled")
                     .build(),
             }
         }
@@ -159,9 +147,15 @@ impl Metrics {
 
     /// The instruments of one consumer of the message `destination`, with
     /// their attributes built once; `group` is the durable consumer.
-    pub(crate) fn consumer(&self, destination: &str, group: Option<&str>) -> Consumed {
+    pub(crate) fn consumer(
+        &self,
+        destination: &str,
+        group: Option<&str>,
+        monitor: &crate::Monitor,
+    ) -> Consumed {
         #[cfg(feature = "otel")]
         {
+            use std::sync::atomic::Ordering;
             let mut base = vec![
                 system(),
                 KeyValue::new("messaging.destination.name", destination.to_owned()),
@@ -177,54 +171,72 @@ impl Metrics {
                 attributes.push(KeyValue::new("polyn.outcome", outcome));
                 attributes
             };
+            let outcomes = [
+                with("acked"),
+                with("naked"),
+                with("termed"),
+                with("dead_lettered"),
+            ];
+            // Read from the consumer's own counters when metrics are
+            // collected: nothing is recorded per message.
+            let counted = monitor.clone();
+            let consumed = self
+                .meter
+                .u64_observable_counter("messaging.client.consumed.messages")
+                .with_unit("{message}")
+                .with_description("Messages a consumer settled, by outcome")
+                .with_callback(move |observer| {
+                    let counters = counted.counters();
+                    let load =
+                        |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
+                    let dead_lettered = load(&counters.dead_lettered);
+                    // A dead letter is terminated too; it counts once.
+                    let termed = load(&counters.termed).saturating_sub(dead_lettered);
+                    let values = [
+                        load(&counters.acked),
+                        load(&counters.naked),
+                        termed,
+                        dead_lettered,
+                    ];
+                    for (value, attributes) in values.into_iter().zip(&outcomes) {
+                        observer.observe(value, attributes);
+                    }
+                })
+                .build();
+            let (counted, attributes) = (monitor.clone(), base.clone());
+            let in_flight = self
+                .meter
+                .i64_observable_up_down_counter("polyn.handlers.in_flight")
+                .with_unit("{message}")
+                .with_description("Messages being handled")
+                .with_callback(move |observer| {
+                    let in_flight = counted.counters().in_flight.load(Ordering::Relaxed);
+                    observer.observe(i64::try_from(in_flight).unwrap_or(i64::MAX), &attributes);
+                })
+                .build();
             Consumed {
                 metrics: self.clone(),
-                outcomes: [
-                    with("acked"),
-                    with("naked"),
-                    with("termed"),
-                    with("dead_lettered"),
-                ],
                 base,
+                _observed: (consumed, in_flight),
             }
         }
         #[cfg(not(feature = "otel"))]
         {
-            let _ = (destination, group);
+            let _ = (destination, group, monitor);
             Consumed
         }
     }
 }
 
-/// How a consumed message was settled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Settled {
-    Acked,
-    Naked,
-    Termed,
-    /// Published to the dead-letter stream, then terminated.
-    DeadLettered,
-}
-
-impl Settled {
-    /// What settling with `kind` does; `None` for an in-progress signal.
-    pub(crate) fn of(kind: AckKind) -> Option<Settled> {
-        match kind {
-            AckKind::Ack => Some(Settled::Acked),
-            AckKind::Nak(_) => Some(Settled::Naked),
-            AckKind::Term => Some(Settled::Termed),
-            AckKind::Progress => None,
-        }
-    }
-}
-
-/// One consumer's instruments and attributes.
 #[cfg(feature = "otel")]
 pub(crate) struct Consumed {
     metrics: Metrics,
-    /// `base` plus each `polyn.outcome`, in [`Settled`] order.
-    outcomes: [Vec<KeyValue>; 4],
     base: Vec<KeyValue>,
+    /// The consumer's observed instruments, read from its counters.
+    _observed: (
+        opentelemetry::metrics::ObservableCounter<u64>,
+        opentelemetry::metrics::ObservableUpDownCounter<i64>,
+    ),
 }
 
 /// One consumer's instruments (none without the `otel` feature).
@@ -232,18 +244,7 @@ pub(crate) struct Consumed {
 pub(crate) struct Consumed;
 
 impl Consumed {
-    /// Counts a message settled as `settled`.
-    #[inline]
-    pub(crate) fn settled(&self, settled: Settled) {
-        #[cfg(feature = "otel")]
-        self.metrics
-            .consumed
-            .add(1, &self.outcomes[settled as usize]);
-        #[cfg(not(feature = "otel"))]
-        let _ = settled;
-    }
-
-    /// Records a handler's run that `started`.
+    /// Records how long a handler ran on one message.
     #[inline]
     pub(crate) fn processed(&self, started: Started) {
         #[cfg(feature = "otel")]
@@ -252,15 +253,6 @@ impl Consumed {
             .record(started.elapsed().as_secs_f64(), &self.base);
         #[cfg(not(feature = "otel"))]
         let _ = started;
-    }
-
-    /// A message starts (`1`) or stops (`-1`) being handled.
-    #[inline]
-    pub(crate) fn in_flight(&self, delta: i64) {
-        #[cfg(feature = "otel")]
-        self.metrics.in_flight.add(delta, &self.base);
-        #[cfg(not(feature = "otel"))]
-        let _ = delta;
     }
 }
 

@@ -16,7 +16,6 @@ use super::{Context, Counters, Shared};
 use crate::client::span_int;
 use crate::guard::{error_chain, guarded};
 use crate::invalid_message::report;
-use crate::metrics::{Consumed, Settled};
 use crate::transport::{AckKind, Acker, Delivery};
 use crate::{
     Action, DeadLetter, DeadLetterReason, Error, Event, IntoOutcome, InvalidMessage, Outcome,
@@ -47,7 +46,6 @@ pub(super) fn spawn_handler<T, H, F, R>(
         .counters()
         .in_flight
         .fetch_add(1, Ordering::Relaxed);
-    shared.metrics.in_flight(1);
     let mut task = Box::pin(
         async move {
             process(&shared, delivery).await;
@@ -56,7 +54,6 @@ pub(super) fn spawn_handler<T, H, F, R>(
                 .counters()
                 .in_flight
                 .fetch_sub(1, Ordering::Relaxed);
-            shared.metrics.in_flight(-1);
             drop(permit);
         }
         .instrument(span),
@@ -131,7 +128,7 @@ async fn retry_or_give_up<T, H>(
     acker: &Arc<dyn Acker>,
     failure: Failure,
 ) {
-    let counters = (shared.monitor.counters(), &shared.metrics);
+    let counters = shared.monitor.counters();
     let last = shared.max_deliver.is_some_and(|max| delivered >= max);
     let retry = || jittered(backoff_for(delivered, shared.options.backoff), random());
     let chain = error_chain(failure.error());
@@ -162,12 +159,11 @@ async fn retry_or_give_up<T, H>(
                 letter.delivered = delivered;
                 match shared.client.publish_dead_letter(&letter).await {
                     Ok(ack) => {
-                        Counters::bump(&counters.0.dead_lettered);
+                        Counters::bump(&counters.dead_lettered);
                         tracing::warn!(%name, %consumer, stream_sequence, delivered, ?reason,
                             error = %chain, dead_letter_stream = %ack.stream,
                             dead_letter_sequence = ack.sequence, "dead-lettered a message");
-                        let dead_lettered = Some(Settled::DeadLettered);
-                        settle_as(acker, AckKind::Term, dead_lettered, counters, "").await;
+                        settle(acker, AckKind::Term, counters, "").await;
                         Action::DeadLettered {
                             stream: ack.stream,
                             sequence: ack.sequence,
@@ -228,7 +224,6 @@ where
         acker,
     } = delivery;
     let counters = shared.monitor.counters();
-    let settling = (counters, &shared.metrics);
     let event = match shared
         .client
         .decode_typed::<T>(&message.payload, Some(&shared.name))
@@ -268,7 +263,7 @@ where
                     Outcome::Nak { delay } => AckKind::Nak(delay),
                     Outcome::Term => AckKind::Term,
                 };
-                settle(&acker, kind, settling, &id).await;
+                settle(&acker, kind, counters, &id).await;
                 return;
             }
             Err(source) => {
@@ -303,7 +298,7 @@ where
                 deadline: shared.shutdown_deadline.unwrap_or_default(),
             };
             tracing::error!(name = %shared.name, id, error = %error, "abandoned a handler");
-            settle(&acker, AckKind::Nak(None), settling, &id).await;
+            settle(&acker, AckKind::Nak(None), counters, &id).await;
             let invalid = InvalidMessage {
                 error,
                 subject: message.subject,
@@ -321,29 +316,9 @@ where
     retry_or_give_up(shared, message, position, &acker, failure).await;
 }
 
-/// A consumer's counters and instruments.
-type Settling<'a> = (&'a Counters, &'a Consumed);
-
-async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: Settling<'_>, id: &str) {
-    settle_as(acker, kind, Settled::of(kind), counters, id).await;
-}
-
-/// Settles with `kind`, counted in the metrics as `settled`.
-async fn settle_as(
-    acker: &Arc<dyn Acker>,
-    kind: AckKind,
-    settled: Option<Settled>,
-    (counters, metrics): Settling<'_>,
-    id: &str,
-) {
+async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: &str) {
     match acker.ack(kind).await {
-        Ok(()) => {
-            // The metrics first: whoever sees the stats sees them too.
-            if let Some(settled) = settled {
-                metrics.settled(settled);
-            }
-            counters.count(kind);
-        }
+        Ok(()) => counters.count(kind),
         Err(err) => tracing::warn!(id, error = %err, "could not acknowledge a message"),
     }
 }

@@ -17,6 +17,13 @@ use super::{
 };
 
 pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
+    // `POLYN_BENCH_TELEMETRY=traces` or `metrics` turns on one of the two.
+    let part = std::env::var("POLYN_BENCH_TELEMETRY").unwrap_or_default();
+    let (traces, metrics) = match part.as_str() {
+        "traces" => (true, false),
+        "metrics" => (false, true),
+        _ => (true, true),
+    };
     let tracer_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
     let reader = opentelemetry_sdk::metrics::PeriodicReader::builder(
         opentelemetry_sdk::metrics::InMemoryMetricExporter::default(),
@@ -29,7 +36,9 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
-    opentelemetry::global::set_meter_provider(meter_provider.clone());
+    if metrics {
+        opentelemetry::global::set_meter_provider(meter_provider.clone());
+    }
     // Its instruments come from the meter provider now installed.
     let on = env.client().await;
     let dispatch =
@@ -69,7 +78,9 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
         });
         format!("{:.2} ({low:.2}–{high:.2})", median(ratios))
     };
-    println!("telemetry on / off, median (range) of {ROUNDS} rounds:");
+    println!(
+        "telemetry (traces {traces}, metrics {metrics}) on / off, median (range) of {ROUNDS} rounds:"
+    );
     println!(
         "publish, pipelined: {:.0} / {:.0} msgs/s, ratio {}",
         median(publish_on.clone()),
