@@ -403,7 +403,7 @@ async fn main() {
             return;
         }
         Ok("telemetry") => {
-            telemetry::run(&env, &client).await;
+            telemetry::run(&env).await;
             return;
         }
         Ok(side @ ("rss" | "raw-rss")) => {

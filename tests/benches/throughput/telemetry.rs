@@ -16,12 +16,15 @@ use super::{
     CONSUME_N, NAME, PUBLISH_N, ROUNDS, durable, median, polyn_consume, polyn_publish, raw_publish,
 };
 
-pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
-    // `POLYN_BENCH_TELEMETRY=traces` or `metrics` turns on one of the two.
+pub(super) async fn run(env: &PolynEnv) {
+    // `POLYN_BENCH_TELEMETRY=traces` or `metrics` turns on one of the two;
+    // `none` neither.
     let part = std::env::var("POLYN_BENCH_TELEMETRY").unwrap_or_default();
     let (traces, metrics) = match part.as_str() {
         "traces" => (true, false),
         "metrics" => (false, true),
+        // Both clients alike: what the comparison itself is worth.
+        "none" => (false, false),
         _ => (true, true),
     };
     let tracer_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
@@ -33,6 +36,9 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
     let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
         .with_reader(reader)
         .build();
+    // Two clients made alike, one before the meter provider is installed
+    // (its instruments are no-ops) and one after.
+    let off = &env.client().await;
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
@@ -41,11 +47,18 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
     }
     // Its instruments come from the meter provider now installed.
     let on = env.client().await;
-    let dispatch =
+    let dispatch = if traces {
         tracing::Dispatch::new(tracing_subscriber::registry().with(
             tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("polyn-bench")),
-        ));
+        ))
+    } else {
+        tracing::Dispatch::none()
+    };
 
+    // Both sides run under a thread-scoped dispatcher (a scoped one costs
+    // on its own, next to the global fast path), the off side's discarding
+    // everything.
+    let untraced = tracing::Dispatch::none();
     // Enough events for the first round's consumers.
     raw_publish(&env.js, NAME, CONSUME_N, true).await;
     let (mut publish_on, mut publish_off) = (Vec::new(), Vec::new());
@@ -57,6 +70,7 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
                 let _traced = tracing::dispatcher::set_default(&dispatch);
                 publish_on.push(polyn_publish(&on, PUBLISH_N).await);
             } else {
+                let _untraced = tracing::dispatcher::set_default(&untraced);
                 publish_off.push(polyn_publish(off, PUBLISH_N).await);
             }
         }
@@ -67,6 +81,7 @@ pub(super) async fn run(env: &PolynEnv, off: &polyn::Client) {
                 let _traced = tracing::dispatcher::set_default(&dispatch);
                 consume_on.push(polyn_consume(&on, "POLYN", &name, CONSUME_N, None).await.0);
             } else {
+                let _untraced = tracing::dispatcher::set_default(&untraced);
                 consume_off.push(polyn_consume(off, "POLYN", &name, CONSUME_N, None).await.0);
             }
         }
