@@ -173,6 +173,14 @@ impl<S: Clone + Send + Sync + 'static> Binder<S> {
             .client
             .subscription(&self.spec.name, self.spec.queue_group.as_deref())
             .await?;
+        // Ready only once the server has the subscription, or a request
+        // sent at once from another connection could meet no responders.
+        // Best effort: a server that does not answer the round trip (a
+        // user not allowed to publish its subject, say) delays nothing more.
+        if let Err(err) = self.client.transport().round_trip().await {
+            tracing::debug!(name = %self.spec.name, error = %err,
+                "no round trip after subscribing; going on");
+        }
         self.monitor.set_bound();
         self.monitor.set_pulling(true);
         tracing::info!(name = %self.spec.name, kind = ?self.spec.kind,

@@ -152,6 +152,11 @@ pub(crate) trait Transport: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Box<dyn PullConsumer>, Error>>;
     /// Waits until everything sent has reached the server.
     fn flush(&self) -> BoxFuture<'_, Result<(), Error>>;
+    /// Waits until the server has processed everything sent before, a
+    /// subscription included (a round trip; a flush only writes).
+    fn round_trip(&self) -> BoxFuture<'_, Result<(), Error>> {
+        self.flush()
+    }
     /// The URL of the connected server, for tracing.
     fn server_url(&self) -> String;
     /// The JetStream context of a real server, for what only a server

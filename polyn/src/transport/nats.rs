@@ -443,6 +443,27 @@ impl Transport for NatsTransport {
         .boxed()
     }
 
+    fn round_trip(&self) -> BoxFuture<'_, Result<(), Error>> {
+        async move {
+            // A request nobody answers: the server replies "no responders"
+            // after it has processed every earlier command of this
+            // connection, in order.
+            let subject = format!("_POLYN.PING.{}", self.client.new_inbox().replace('.', "_"));
+            let request = async_nats::Request::new().timeout(Some(Duration::from_secs(2)));
+            match self.client.send_request(subject, request).await {
+                Ok(_) => Ok(()),
+                Err(err) if matches!(err.kind(), async_nats::RequestErrorKind::NoResponders) => {
+                    Ok(())
+                }
+                Err(err) => Err(Error::nats(
+                    "waiting for the server to take a subscription",
+                    err,
+                )),
+            }
+        }
+        .boxed()
+    }
+
     fn server_url(&self) -> String {
         let info = self.client.server_info();
         format!("nats://{}:{}", info.host, info.port)
