@@ -4,8 +4,6 @@
 //! republished byte for byte, the invalid one refused and kept) and
 //! purged, and a missing stream one clear error saying what to run.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 use polyn::async_nats::HeaderMap;
 use polyn::async_nats::jetstream::stream::StorageType;
@@ -13,34 +11,13 @@ use polyn::{DEAD_LETTER_NAME, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason};
 use polyn_tests::{NatsServer, PolynEnv};
 use serde_json::{Value, json};
 
+mod common;
+use common::{json, polyn, run, runtime};
+
 /// The consumer with the valid dead letters.
 const BILLING: &str = "svc_billing_widgets_created_v1";
 /// The consumer with the invalid ones.
 const WIDGETS: &str = "svc_widgets_created_v1";
-
-/// `polyn` in `dir`, with only the settings given.
-fn polyn(dir: &Path, server: Option<&str>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_polyn"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("POLYN_DOMAIN", "com.acme")
-        .env("POLYN_SOURCE_ROOT", "svc");
-    if let Some(server) = server {
-        command.env("NATS_URL", server);
-    }
-    command
-}
-
-/// Runs it: exit status, stdout and stderr.
-fn run(command: &mut Command, args: &[&str]) -> (bool, String, String) {
-    let output = command.args(args).output().expect("polyn runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// Runs it and expects success: stdout.
 fn succeeds(command: &mut Command, args: &[&str]) -> String {
@@ -56,17 +33,6 @@ fn fails(command: &mut Command, args: &[&str]) -> (String, String) {
     assert_eq!(stderr.lines().count(), 1, "one error: {stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     (stdout, stderr)
-}
-
-fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|err| panic!("{err}: {stdout}"))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 /// The configuration the CLI runs with, for building events.

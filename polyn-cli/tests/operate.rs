@@ -14,32 +14,11 @@ use assert_cmd::Command;
 use polyn_tests::{NatsServer, PolynEnv};
 use serde_json::{Value, json};
 
+mod common;
+use common::{json, polyn, run, runtime};
+
 /// How long any one step may take before the test fails.
 const STEP: Duration = Duration::from_secs(20);
-
-/// `polyn` in `dir`, with only the settings given.
-fn polyn(dir: &Path, server: Option<&str>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_polyn"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("POLYN_DOMAIN", "com.acme")
-        .env("POLYN_SOURCE_ROOT", "svc");
-    if let Some(server) = server {
-        command.env("NATS_URL", server);
-    }
-    command
-}
-
-/// Runs it: exit status, stdout and stderr.
-fn run(command: &mut Command, args: &[&str]) -> (bool, String, String) {
-    let output = command.args(args).output().expect("polyn runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// One clear error on stderr, and a failure.
 fn fails(command: &mut Command, args: &[&str]) -> String {
@@ -48,17 +27,6 @@ fn fails(command: &mut Command, args: &[&str]) -> String {
     assert_eq!(stderr.lines().count(), 1, "one error: {stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     stderr
-}
-
-fn json(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|err| panic!("{err}: {stdout}"))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 /// The raw bytes of a `widgets.created.v1` event of the domain `com.acme`,

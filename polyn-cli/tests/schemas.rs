@@ -8,28 +8,12 @@ use std::path::Path;
 use assert_cmd::Command;
 use polyn_tests::NatsServer;
 
+mod common;
+use common::run;
+
 /// `polyn` in `dir`, with only the settings given.
 fn polyn(dir: &Path, server: Option<&NatsServer>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_polyn"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("POLYN_DOMAIN", "com.acme")
-        .env("POLYN_SOURCE_ROOT", "svc");
-    if let Some(server) = server {
-        command.env("NATS_URL", server.url());
-    }
-    command
-}
-
-/// Runs it: exit status, stdout and stderr.
-fn run(command: &mut Command, args: &[&str]) -> (bool, String, String) {
-    let output = command.args(args).output().expect("polyn runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::polyn(dir, server.map(NatsServer::url).as_deref())
 }
 
 /// It succeeds; its stdout.

@@ -254,13 +254,8 @@ impl std::fmt::Debug for Config {
 /// assert_eq!(polyn::redact_url("nats://host:4222"), "nats://host:4222");
 /// ```
 pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
-        None => ("", url),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
+    match crate::server_url::Userinfo::split(url) {
+        Some(parts) => format!("{}***@{}", parts.scheme, parts.rest),
         None => url.to_owned(),
     }
 }

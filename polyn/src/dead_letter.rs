@@ -133,10 +133,7 @@ impl Client {
         letter: &DeadLetter,
     ) -> Result<PublishAck, Error> {
         let event = self.config().event(DEAD_LETTER_NAME, letter)?;
-        let payload = serde_json::to_vec(&event).map_err(|err| Error::Encode {
-            id: event.id().to_owned(),
-            reason: err.to_string(),
-        })?;
+        let payload = event.to_bytes()?;
         let mut headers = vec![(MSG_ID_HEADER.to_owned(), event.id().to_owned())];
         // The trace goes on from the receive span of the message given up on.
         crate::telemetry::inject(&mut headers);

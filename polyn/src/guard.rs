@@ -43,20 +43,31 @@ pub(crate) fn guarded_sync<T>(call: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(AssertUnwindSafe(call)).map_err(|panic| panic_message(&*panic))
 }
 
+/// An error and each of its `source()`s, outermost first.
+fn sources<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |error| error.source())
+}
+
 /// An error and its `source()` chain, as one line: `outer: cause: root`.
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
+    let mut chain = sources(error);
+    let mut text = chain.next().map(ToString::to_string).unwrap_or_default();
+    for cause in chain {
         let cause_text = cause.to_string();
         // Errors that print their source already need it once.
         if !text.ends_with(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
-        source = cause.source();
     }
     text
+}
+
+/// An error and its `source()` chain, one entry each, outermost first.
+pub(crate) fn error_lines(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    sources(error).map(ToString::to_string).collect()
 }
 
 #[cfg(test)]

@@ -22,19 +22,18 @@ impl ServerUrl {
     /// `host:4222`, …). Percent-escapes in the user, password and token
     /// are decoded, as URLs require for `@`, `:` and `/` in them.
     pub(crate) fn parse(server: &str) -> Result<ServerUrl, Error> {
-        let (scheme, rest) = match server.find("://") {
-            Some(at) => (&server[..at + 3], &server[at + 3..]),
-            None => ("", server),
-        };
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let Some(at) = rest[..authority_end].rfind('@') else {
+        let Some(Userinfo {
+            scheme,
+            userinfo,
+            rest,
+        }) = Userinfo::split(server)
+        else {
             return Ok(ServerUrl {
                 url: server.to_owned(),
                 auth: Auth::None,
             });
         };
-        let userinfo = &rest[..at];
-        let url = format!("{scheme}{}", &rest[at + 1..]);
+        let url = format!("{scheme}{rest}");
         let decode = |part: &str, what: &str| {
             percent_decode_str(part)
                 .decode_utf8()
@@ -56,6 +55,31 @@ impl ServerUrl {
             None => Auth::Token(Secret::new(decode(userinfo, "token")?)),
         };
         Ok(ServerUrl { url, auth })
+    }
+}
+
+/// A server URL around its `userinfo@`: `scheme://` (or nothing), the
+/// userinfo, and what follows the `@`.
+pub(crate) struct Userinfo<'a> {
+    pub(crate) scheme: &'a str,
+    pub(crate) userinfo: &'a str,
+    pub(crate) rest: &'a str,
+}
+
+impl<'a> Userinfo<'a> {
+    /// `None` when the URL's authority has no `@`.
+    pub(crate) fn split(url: &'a str) -> Option<Userinfo<'a>> {
+        let (scheme, after) = match url.find("://") {
+            Some(at) => url.split_at(at + 3),
+            None => ("", url),
+        };
+        let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let at = after[..authority_end].rfind('@')?;
+        Some(Userinfo {
+            scheme,
+            userinfo: &after[..at],
+            rest: &after[at + 1..],
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::{Context, Counters, Shared};
 use crate::client::span_int;
-use crate::guard::{error_chain, guarded};
+use crate::guard::{error_chain, error_lines, guarded};
 use crate::invalid_message::report;
 use crate::transport::{AckKind, Acker, Delivery};
 use crate::{
@@ -151,7 +151,7 @@ async fn retry_or_give_up<T, H>(
             Some(stream) => {
                 let mut letter = DeadLetter::new(&payload, reason);
                 letter.error = failure.error().to_string();
-                letter.error_chain = chain_of(failure.error());
+                letter.error_chain = error_lines(failure.error());
                 letter.consumer = consumer.clone();
                 letter.stream = shared.stream.clone();
                 letter.stream_sequence = stream_sequence;
@@ -197,17 +197,6 @@ async fn retry_or_give_up<T, H>(
         payload,
     };
     report(&shared.options, &shared.monitor, &invalid);
-}
-
-/// An error and its sources, outermost first.
-fn chain_of(error: &Error) -> Vec<String> {
-    let mut chain = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = current {
-        chain.push(error.to_string());
-        current = error.source();
-    }
-    chain
 }
 
 async fn process<T, H, F, R>(shared: &Shared<T, H>, delivery: Delivery)

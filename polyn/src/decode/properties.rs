@@ -10,7 +10,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::tests::{base, schemas};
+use super::tests::{ATTRIBUTES, base, schemas};
 use super::{decode_event, decode_plain};
 use crate::{Event, Schema, validate_event};
 
@@ -68,30 +68,16 @@ fn change() -> impl Strategy<Value = Change> {
     ]
 }
 
-const KEYS: &[&str] = &[
-    "specversion",
-    "id",
-    "source",
-    "type",
-    "time",
-    "datacontenttype",
-    "dataschema",
-    "subject",
-    "polyndata",
-    "data",
-    "data_base64",
-];
-
 /// Envelopes near the valid one: each attribute kept, removed or replaced,
 /// plus extension attributes.
 fn envelope() -> impl Strategy<Value = Value> {
     (
-        prop::collection::vec(change(), KEYS.len()),
+        prop::collection::vec(change(), ATTRIBUTES.len()),
         prop::collection::btree_map("[a-z]{1,8}", json_value(), 0..3),
     )
         .prop_map(|(changes, extensions)| {
             let mut event: Map<String, Value> = base();
-            for (key, change) in KEYS.iter().zip(changes) {
+            for (key, change) in ATTRIBUTES.iter().zip(changes) {
                 match change {
                     Change::Keep => {}
                     Change::Remove => {
