@@ -437,6 +437,23 @@ impl Client {
         span
     }
 
+    /// The `<destination> process` consumer span of a batch of `count`
+    /// messages, which each message's receive span links to.
+    pub(crate) fn process_span(&self, destination: &str, count: usize) -> tracing::Span {
+        tracing::info_span!(
+            "process",
+            otel.name = %format_args!("{destination} process"),
+            otel.kind = "consumer",
+            messaging.system = "NATS",
+            messaging.protocol = "Polyn",
+            messaging.destination = %destination,
+            messaging.destination.name = %destination,
+            messaging.operation.type = "process",
+            messaging.url = %self.server_url(),
+            messaging.batch.message_count = span_int(count),
+        )
+    }
+
     /// Validates and publishes an event on core NATS, with no stream and no
     /// acknowledgement: for subjects no stream captures.
     pub async fn publish_core<T: Serialize>(

@@ -6,12 +6,14 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+mod batches;
 mod context;
 mod handling;
 mod slots;
@@ -380,12 +382,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         R: IntoOutcome + Send + 'static,
     {
         let monitor = self.monitor.clone();
-        let result = self.run_inner(handler, shutdown).await;
-        monitor.set_finished();
-        if let Err(error) = &result {
-            monitor.set_error(error);
-        }
-        result
+        finished(&monitor, self.run_inner(handler, shutdown).await)
     }
 
     async fn run_inner<H, F, R>(
@@ -399,26 +396,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
         R: IntoOutcome + Send + 'static,
     {
         let (abandon_tx, abandon) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            client: self.client.clone(),
-            name: self.name.clone(),
-            consumer: self.consumer.clone(),
-            stream: self.stream.clone(),
-            max_deliver: self.pull.max_deliver(),
-            dead_letters: self.dead_letters.clone(),
-            handler,
-            options: self.options.clone(),
-            ack_wait: self.pull.ack_wait(),
-            monitor: self.monitor.clone(),
-            metrics: self.client.metrics().consumer(
-                &self.name,
-                Some(&self.consumer),
-                &self.monitor,
-            ),
-            abandon,
-            shutdown_deadline: self.shutdown_deadline,
-            _type: PhantomData,
-        });
+        let shared = self.shared(handler, abandon);
         let counters = self.monitor.counters();
         let concurrency = self.options.concurrency;
         // Messages asked for, waiting or being handled: the handlers plus
@@ -486,6 +464,14 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 }
             }
             let open = session.open_pulls();
+            // For the metrics: what the pulls are waiting for now.
+            counters.pulls.store(open, Ordering::Relaxed);
+            counters.requested.store(
+                reserved
+                    .as_ref()
+                    .map_or(0, OwnedSemaphorePermit::num_permits),
+                Ordering::Relaxed,
+            );
             let fetch_more = open < MAX_OPEN_PULLS;
             let min = if open == 0 && waiting.is_empty() {
                 1
@@ -597,6 +583,8 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             }
         }
         drop(reserved);
+        counters.pulls.store(0, Ordering::Relaxed);
+        counters.requested.store(0, Ordering::Relaxed);
         // Let the handlers in flight finish and acknowledge; at the
         // deadline, tell those still running to give up, and wait for that.
         let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
@@ -621,6 +609,30 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             Some(error) => Err(error),
             None => Ok(counters.snapshot()),
         }
+    }
+
+    /// What every handler run of this consumer shares.
+    fn shared<H>(&self, handler: H, abandon: watch::Receiver<bool>) -> Arc<Shared<T, H>> {
+        Arc::new(Shared {
+            client: self.client.clone(),
+            name: self.name.clone(),
+            consumer: self.consumer.clone(),
+            stream: self.stream.clone(),
+            max_deliver: self.pull.max_deliver(),
+            dead_letters: self.dead_letters.clone(),
+            handler,
+            options: self.options.clone(),
+            ack_wait: self.pull.ack_wait(),
+            monitor: self.monitor.clone(),
+            metrics: self.client.metrics().consumer(
+                &self.name,
+                Some(&self.consumer),
+                &self.monitor,
+            ),
+            abandon,
+            shutdown_deadline: self.shutdown_deadline,
+            _type: PhantomData,
+        })
     }
 
     /// After a failed pull: whether the consumer and its stream are still
@@ -660,6 +672,18 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             },
         })
     }
+}
+
+/// A run's result, shown by its monitor.
+fn finished(
+    monitor: &Monitor,
+    result: Result<ConsumerStats, Error>,
+) -> Result<ConsumerStats, Error> {
+    monitor.set_finished();
+    if let Err(error) = &result {
+        monitor.set_error(error);
+    }
+    result
 }
 
 /// Tells the server that waiting messages it has not heard of for

@@ -46,6 +46,8 @@ struct Job {
     monitor: Monitor,
     abandon: watch::Receiver<bool>,
     shutdown_deadline: Option<Duration>,
+    /// The OpenTelemetry instruments of this handler.
+    metrics: crate::metrics::Consumed,
 }
 
 impl Job {
@@ -89,10 +91,13 @@ impl Job {
         future: impl Future<Output = Result<O, String>>,
     ) -> Option<Result<O, String>> {
         let mut abandon = self.abandon.clone();
-        tokio::select! {
+        let started = crate::metrics::start();
+        let output = tokio::select! {
             output = future => Some(output),
             () = crate::guard::signalled(&mut abandon) => None,
-        }
+        };
+        self.metrics.processed(started);
+        output
     }
 
     fn abandoned(&self, id: &str) -> Error {
@@ -177,6 +182,10 @@ where
         monitor: runner.monitor.clone(),
         abandon,
         shutdown_deadline: runner.shutdown_deadline,
+        metrics: runner
+            .client
+            .metrics()
+            .consumer(&runner.name, None, &runner.monitor),
     });
     let monitor = runner.monitor.clone();
     let concurrency = runner.options.concurrency;

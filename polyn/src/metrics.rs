@@ -176,10 +176,11 @@ impl Metrics {
                 with("naked"),
                 with("termed"),
                 with("dead_lettered"),
+                with("failed"),
             ];
             // Read from the consumer's own counters when metrics are
             // collected: nothing is recorded per message.
-            let counted = monitor.clone();
+            let (counted, pull) = (monitor.clone(), group.is_some());
             let consumed = self
                 .meter
                 .u64_observable_counter("messaging.client.consumed.messages")
@@ -192,13 +193,20 @@ impl Metrics {
                     let dead_lettered = load(&counters.dead_lettered);
                     // A dead letter is terminated too; it counts once.
                     let termed = load(&counters.termed).saturating_sub(dead_lettered);
+                    // On core NATS a failed message is neither naked nor
+                    // terminated: it is only reported.
+                    let failed = load(&counters.failed)
+                        .saturating_add(load(&counters.panics))
+                        .saturating_add(load(&counters.abandoned));
                     let values = [
                         load(&counters.acked),
                         load(&counters.naked),
                         termed,
                         dead_lettered,
+                        failed,
                     ];
-                    for (value, attributes) in values.into_iter().zip(&outcomes) {
+                    let observed = if pull { 4 } else { 5 };
+                    for (value, attributes) in values.into_iter().zip(&outcomes).take(observed) {
                         observer.observe(value, attributes);
                     }
                 })
@@ -214,10 +222,40 @@ impl Metrics {
                     observer.observe(i64::try_from(in_flight).unwrap_or(i64::MAX), &attributes);
                 })
                 .build();
+            let (counted, attributes) = (monitor.clone(), base.clone());
+            let pulls = pull.then(|| {
+                self.meter
+                    .i64_observable_up_down_counter("polyn.consumer.pulls.outstanding")
+                    .with_unit("{request}")
+                    .with_description("Pull requests a consumer has open")
+                    .with_callback(move |observer| {
+                        let pulls = counted.counters().pulls.load(Ordering::Relaxed);
+                        observer.observe(i64::try_from(pulls).unwrap_or(i64::MAX), &attributes);
+                    })
+                    .build()
+            });
+            let (counted, attributes) = (monitor.clone(), base.clone());
+            let requested = pull.then(|| {
+                self.meter
+                    .i64_observable_up_down_counter("polyn.consumer.messages.requested")
+                    .with_unit("{message}")
+                    .with_description("Messages a consumer's open pulls asked for, not yet arrived")
+                    .with_callback(move |observer| {
+                        let requested = counted.counters().requested.load(Ordering::Relaxed);
+                        observer.observe(i64::try_from(requested).unwrap_or(i64::MAX), &attributes);
+                    })
+                    .build()
+            });
             Consumed {
                 metrics: self.clone(),
                 base,
-                _observed: (consumed, in_flight),
+                _observed: (
+                    consumed,
+                    [Some(in_flight), pulls, requested]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                ),
             }
         }
         #[cfg(not(feature = "otel"))]
@@ -235,7 +273,7 @@ pub(crate) struct Consumed {
     /// The consumer's observed instruments, read from its counters.
     _observed: (
         opentelemetry::metrics::ObservableCounter<u64>,
-        opentelemetry::metrics::ObservableUpDownCounter<i64>,
+        Vec<opentelemetry::metrics::ObservableUpDownCounter<i64>>,
     ),
 }
 
@@ -297,32 +335,66 @@ impl Reconnects {
     }
 }
 
-/// Counts updates of the schema store applied after it was loaded.
+/// Counts updates of the schema store applied after it was loaded, and
+/// observes how many of the generated types this process uses have
+/// drifted from it.
 #[cfg(feature = "otel")]
-pub(crate) struct SchemaReloads(Counter<u64>);
+pub(crate) struct SchemaReloads {
+    reloads: Counter<u64>,
+    _drifted: opentelemetry::metrics::ObservableGauge<u64>,
+}
 
 /// Counts schema store updates (nothing without the `otel` feature).
 #[cfg(not(feature = "otel"))]
 pub(crate) struct SchemaReloads;
 
 impl SchemaReloads {
-    pub(crate) fn new() -> Self {
+    /// The instruments of the store whose schemas are `current` (held
+    /// weakly: once the store is gone, nothing is observed).
+    pub(crate) fn new(current: std::sync::Weak<arc_swap::ArcSwap<crate::Schemas>>) -> Self {
         #[cfg(feature = "otel")]
-        return SchemaReloads(
-            meter()
+        {
+            let meter = meter();
+            let reloads = meter
                 .u64_counter("polyn.schema_store.reloads")
                 .with_unit("{update}")
                 .with_description("Schema store updates applied after the first load")
-                .build(),
-        );
+                .build();
+            let drifted = meter
+                .u64_observable_gauge("polyn.schema_store.drifted")
+                .with_unit("{type}")
+                .with_description(
+                    "Generated types in use whose schema differs from the schema store's",
+                )
+                .with_callback(move |observer| {
+                    if let Some(current) = current.upgrade() {
+                        let schemas = current.load();
+                        let drifted = crate::drift::all_compiled()
+                            .into_iter()
+                            .filter(|(name, digest)| {
+                                crate::schema_store::drift_in(&schemas, name, digest).is_some()
+                            })
+                            .count();
+                        observer.observe(u64::try_from(drifted).unwrap_or(u64::MAX), &[system()]);
+                    }
+                })
+                .build();
+            SchemaReloads {
+                reloads,
+                _drifted: drifted,
+            }
+        }
         #[cfg(not(feature = "otel"))]
-        SchemaReloads
+        {
+            let _ = current;
+            SchemaReloads
+        }
     }
 
     /// An update was applied.
     #[inline]
     pub(crate) fn reloaded(&self) {
         #[cfg(feature = "otel")]
-        self.0.add(1, &[system()]);
+        self.reloads.add(1, &[system()]);
     }
 }

@@ -209,7 +209,7 @@ async fn keep_current(
     mut revision: u64,
 ) {
     let mut retry = std::time::Duration::from_millis(100);
-    let reloads = crate::metrics::SchemaReloads::new();
+    let reloads = crate::metrics::SchemaReloads::new(current.clone());
     loop {
         while let Some(entry) = watch.next().await {
             let Some(current) = current.upgrade() else {

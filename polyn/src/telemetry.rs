@@ -8,8 +8,8 @@
 //! globally installed text-map propagator, [`set_parent`] makes a receive
 //! span the child of the context a received message carries, and
 //! [`record_error`] records a failure on a span as an OpenTelemetry
-//! exception event and error status. Without the feature all three do
-//! nothing.
+//! exception event and error status; [`LinkTo`] links a batch's messages
+//! to its process span. Without the feature they do nothing.
 
 #[cfg(feature = "otel")]
 use opentelemetry::propagation::{Extractor, Injector};
@@ -78,6 +78,42 @@ pub(crate) fn record_error(span: &tracing::Span, error: &Error) {
     }
     #[cfg(not(feature = "otel"))]
     let _ = (span, error);
+}
+
+/// A span others link to: a batch's process span, which each of its
+/// messages' receive spans links to. Nothing without the `otel` feature.
+pub(crate) struct LinkTo {
+    #[cfg(feature = "otel")]
+    context: Option<opentelemetry::trace::SpanContext>,
+}
+
+impl LinkTo {
+    /// A link to `span` (which starts it, when an OpenTelemetry layer sees
+    /// it).
+    pub(crate) fn span(span: &tracing::Span) -> Self {
+        #[cfg(feature = "otel")]
+        {
+            let context = (!span.is_disabled())
+                .then(|| span.context().span().span_context().clone())
+                .filter(opentelemetry::trace::SpanContext::is_valid);
+            LinkTo { context }
+        }
+        #[cfg(not(feature = "otel"))]
+        {
+            let _ = span;
+            LinkTo {}
+        }
+    }
+
+    /// Adds the link to `span`, before it starts.
+    pub(crate) fn add_to(&self, span: &tracing::Span) {
+        #[cfg(feature = "otel")]
+        if let Some(context) = &self.context {
+            span.add_link(context.clone());
+        }
+        #[cfg(not(feature = "otel"))]
+        let _ = span;
+    }
 }
 
 /// `result`, its error recorded on `span` first.

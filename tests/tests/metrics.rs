@@ -9,8 +9,8 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, Metric, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use polyn::{Context, Event, Outcome};
-use polyn_tests::PolynEnv;
 use polyn_tests::events::WidgetsCreatedV1;
+use polyn_tests::{PolynEnv, Watched};
 use serde_json::json;
 
 const NAME: &str = "widgets.created.v1";
@@ -138,6 +138,7 @@ async fn publishes_and_consumption_are_measured() {
         .await
         .expect("bind");
     let monitor = bound.monitor();
+    let during = Watched::new(None::<(i128, i128)>);
     let stats = bound
         .run(
             |event: Event<WidgetsCreatedV1>, _ctx: Context| async move {
@@ -147,16 +148,32 @@ async fn publishes_and_consumption_are_measured() {
                     _ => Ok(Outcome::Ack),
                 }
             },
-            async move {
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-                loop {
-                    let s = monitor.stats();
-                    if s.acked + s.naked + s.termed >= settled
-                        || tokio::time::Instant::now() > deadline
-                    {
-                        break;
+            {
+                let (provider, exporter, during) =
+                    (provider.clone(), exporter.clone(), during.clone());
+                async move {
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                    loop {
+                        let s = monitor.stats();
+                        if s.acked + s.naked + s.termed >= settled
+                            || tokio::time::Instant::now() > deadline
+                        {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    // Idle and running: a pull waits for more.
+                    provider.force_flush().expect("flush");
+                    let exported = exporter.get_finished_metrics().expect("metrics");
+                    let total = |name: &str| -> i128 {
+                        sums(metric(&exported, name)).iter().map(|(_, n)| n).sum()
+                    };
+                    during.update(|during| {
+                        *during = Some((
+                            total("polyn.consumer.pulls.outstanding"),
+                            total("polyn.consumer.messages.requested"),
+                        ));
+                    });
                 }
             },
         )
@@ -226,6 +243,17 @@ async fn publishes_and_consumption_are_measured() {
     assert_eq!(in_flight.len(), 1, "{in_flight:?}");
     assert_eq!(value_of(&in_flight, &[system, destination, group]), 0);
 
+    let (pulls, requested) = during.get().expect("measured while running");
+    assert!(pulls >= 1, "{pulls} pulls open while idle");
+    assert!(requested >= 1, "{requested} messages asked for while idle");
+    // Stopped: nothing asked for.
+    let pulls = sums(metric(&exported, "polyn.consumer.pulls.outstanding"));
+    assert_eq!(
+        value_of(&pulls, &[system, destination, group]),
+        0,
+        "{pulls:?}"
+    );
+
     // Connected once, never reconnected: nothing counted yet.
     let reconnects = exported
         .last()
@@ -235,6 +263,37 @@ async fn publishes_and_consumption_are_measured() {
         .find(|metric| metric.name() == "polyn.client.reconnects")
         .map_or(0, |metric| sums(metric).iter().map(|(_, n)| *n).sum());
     assert_eq!(reconnects, 0);
+
+    // The schema store changes under the running client: one reload, and
+    // the type it publishes has drifted.
+    let drifted = |exported: &[ResourceMetrics]| -> i128 {
+        match metric(exported, "polyn.schema_store.drifted").data() {
+            AggregatedMetrics::U64(MetricData::Gauge(gauge)) => {
+                gauge.data_points().map(|p| i128::from(p.value())).sum()
+            }
+            other => panic!("not a gauge: {other:?}"),
+        }
+    };
+    assert_eq!(drifted(&exported), 0);
+    let mut schema: serde_json::Value =
+        serde_json::from_str(<WidgetsCreatedV1 as polyn::EventType>::SCHEMA).expect("JSON");
+    schema["description"] = json!("changed in the store");
+    let kv = env.js.get_key_value("POLYN_SCHEMAS").await.expect("bucket");
+    kv.put(NAME, schema.to_string().into()).await.expect("put");
+    // The store follows the bucket through a watch; nothing signals an
+    // update, so poll, bounded.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while client.drift().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the client sees the new schema");
+    provider.force_flush().expect("flush");
+    let exported = exporter.get_finished_metrics().expect("metrics");
+    assert_eq!(drifted(&exported), 1);
+    let reloads = sums(metric(&exported, "polyn.schema_store.reloads"));
+    assert_eq!(value_of(&reloads, &[system]), 1, "{reloads:?}");
 
     let scope = exported
         .last()

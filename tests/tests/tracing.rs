@@ -661,3 +661,118 @@ async fn validation_errors_handler_errors_and_panics_are_recorded_on_their_spans
     assert_eq!(fine.status, Status::Unset);
     assert!(fine.events.iter().all(|event| event.name != "exception"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_one_process_span_that_each_message_s_receive_span_links_to() {
+    let spans = spans();
+    let env = PolynEnv::start().await;
+    widgets(&env).await;
+    let publisher = env.client().await;
+    let receiver = env.client().await;
+
+    // Three events from three traces, and one invalid event.
+    let ids: Vec<String> = (0..3).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    for (n, id) in ids.iter().enumerate() {
+        let widget = WidgetsCreatedV1 {
+            id: format!("w{n}"),
+            name: "Sprocket".into(),
+        };
+        publisher
+            .publish_with(widget, PublishOptions::new().id(id))
+            .await
+            .expect("publish");
+    }
+    let (_, invalid) = body(
+        &env,
+        "widgets.created.v1",
+        json!({"id": 7, "name": "Sprocket"}),
+    );
+    publish_raw(&env, None, invalid).await;
+
+    // The handler fails: with one delivery, every message is given up on
+    // and reported, the invalid one before the handler runs.
+    let batches = Watched::new(Vec::<usize>::new());
+    let reports = Watched::new(0usize);
+    let consumer = receiver
+        .consumer::<WidgetsCreatedV1>()
+        .on_invalid({
+            let reports = reports.clone();
+            move |_: &polyn::InvalidMessage| reports.update(|n| *n += 1)
+        })
+        .bind()
+        .await
+        .expect("bind");
+    let handler = {
+        let batches = batches.clone();
+        move |events: Vec<Event<WidgetsCreatedV1>>| {
+            batches.update(|sizes| sizes.push(events.len()));
+            async { Err::<(), _>(std::io::Error::other("the warehouse is down")) }
+        }
+    };
+    let stop = {
+        let reports = reports.clone();
+        async move { reports.until(|n| *n >= 4).await }
+    };
+    let stats = consumer
+        .run_batches(10, Duration::from_millis(500), handler, stop)
+        .await
+        .expect("run");
+    assert_eq!(batches.get(), [3], "one batch of the three valid events");
+    assert_eq!((stats.invalid, stats.failed, stats.termed), (1, 1, 4));
+
+    let process = spans
+        .find("widgets.created.v1 process", |s| {
+            s.name == "widgets.created.v1 process"
+                && attribute(s, "messaging.batch.message_count") == Some(Value::I64(4))
+        })
+        .await;
+    assert_eq!(process.span_kind, SpanKind::Consumer);
+    assert_eq!(text(&process, "messaging.operation.type"), "process");
+    assert_eq!(
+        text(&process, "messaging.destination"),
+        "widgets.created.v1"
+    );
+    assert_eq!(text(&process, "messaging.url"), receiver.server_url());
+    let (kind, message) = exception(&process);
+    assert_eq!(kind, "polyn::Error::Handler");
+    assert!(message.contains("the warehouse is down"), "{message}");
+    assert!(error_status(&process).contains("the warehouse is down"));
+    let linked = |span: &SpanData| {
+        span.links
+            .links
+            .iter()
+            .any(|link| link.span_context.span_id() == process.span_context.span_id())
+    };
+    for id in &ids {
+        let send = spans
+            .find("a send span", |s| {
+                s.name == "widgets.created.v1 send" && about(s, id)
+            })
+            .await;
+        let receive = spans
+            .find("a receive span", |s| {
+                s.name == "widgets.created.v1 receive" && about(s, id)
+            })
+            .await;
+        assert_eq!(receive.span_kind, SpanKind::Consumer);
+        assert_eq!(text(&receive, "messaging.operation.type"), "receive");
+        // The child of its own producer, in its own trace, linked to the batch.
+        assert_eq!(receive.parent_span_id, send.span_context.span_id());
+        assert_eq!(
+            receive.span_context.trace_id(),
+            send.span_context.trace_id()
+        );
+        assert!(linked(&receive), "{:?}", receive.links);
+        // What became of the message is on its own span.
+        assert_eq!(exception(&receive).0, "polyn::Error::Handler");
+    }
+    let invalid = spans
+        .find("the invalid message's receive span", |s| {
+            s.name == "widgets.created.v1 receive"
+                && linked(s)
+                && s.events.iter().any(|event| event.name == "exception")
+                && exception(s).0 == "polyn::Error::Validation"
+        })
+        .await;
+    assert_eq!(invalid.span_kind, SpanKind::Consumer);
+}

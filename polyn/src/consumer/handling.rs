@@ -83,7 +83,7 @@ fn random() -> u64 {
 }
 
 /// What went wrong with a message.
-enum Failure {
+pub(super) enum Failure {
     /// It is not a valid event of the handler's type.
     Invalid(Error),
     /// Its handler returned an error or panicked.
@@ -121,7 +121,7 @@ impl Failure {
 /// terminates it. A dead letter that cannot be published leaves the
 /// message to be redelivered, unless this was its last delivery. Reports
 /// what was done.
-async fn retry_or_give_up<T, H>(
+pub(super) async fn retry_or_give_up<T, H>(
     shared: &Shared<T, H>,
     (subject, payload): (String, bytes::Bytes),
     (delivered, stream_sequence): (u64, u64),
@@ -305,7 +305,7 @@ where
     retry_or_give_up(shared, message, position, &acker, failure).await;
 }
 
-async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: &str) {
+pub(super) async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: &str) {
     match acker.ack(kind).await {
         Ok(()) => counters.count(kind),
         Err(err) => tracing::warn!(id, error = %err, "could not acknowledge a message"),
@@ -315,7 +315,7 @@ async fn settle(acker: &Arc<dyn Acker>, kind: AckKind, counters: &Counters, id: 
 /// Runs a handler, telling the server it is in progress every half
 /// `ack_wait` (when keep-alive is on) so a long handler does not cause a
 /// redelivery. `None` when it was abandoned at the shutdown deadline.
-async fn with_progress<O>(
+pub(super) async fn with_progress<O>(
     future: impl Future<Output = O>,
     acker: &Arc<dyn Acker>,
     ack_wait: Option<Duration>,

@@ -51,6 +51,10 @@ pub(crate) struct Counters {
     pub(crate) error_replies: AtomicU64,
     pub(crate) dead_lettered: AtomicU64,
     pub(crate) in_flight: AtomicUsize,
+    /// A pull consumer's pull requests open now.
+    pub(crate) pulls: AtomicUsize,
+    /// Messages a pull consumer asked for that have not arrived yet.
+    pub(crate) requested: AtomicUsize,
 }
 
 impl Counters {
