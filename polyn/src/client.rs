@@ -396,7 +396,7 @@ impl Client {
             messaging.destination = %destination,
             messaging.destination.name = %destination,
             messaging.operation.type = "send",
-            messaging.url = %self.server_url(),
+            messaging.url = &*self.inner.transport.server_url(),
             messaging.message_id = tracing::field::Empty,
             messaging.message.id = tracing::field::Empty,
             messaging.message_payload_size_bytes = tracing::field::Empty,
@@ -408,13 +408,15 @@ impl Client {
     /// conventions for `message`, the child of the trace context in its
     /// headers. `operation` is the `messaging.operation.type`: `"process"`
     /// where a handler processes it, `"receive"` for a request's reply. The
-    /// event id is recorded once decoded ([`record_message_id`]), and a pull
-    /// consumer adds the message's `messaging.nats.*` position.
+    /// event id is recorded once decoded ([`record_message_id`]); a pull
+    /// consumer's message has its `position` (stream sequence, delivery
+    /// count) as `messaging.nats.*`.
     pub(crate) fn receive_span(
         &self,
         destination: &str,
         operation: &'static str,
         message: &Incoming,
+        position: Option<(u64, u64)>,
     ) -> tracing::Span {
         let span = tracing::info_span!(
             "receive",
@@ -425,13 +427,13 @@ impl Client {
             messaging.destination = %destination,
             messaging.destination.name = %destination,
             messaging.operation.type = operation,
-            messaging.url = %self.server_url(),
+            messaging.url = &*self.inner.transport.server_url(),
             messaging.message_id = tracing::field::Empty,
             messaging.message.id = tracing::field::Empty,
             messaging.message_payload_size_bytes = span_int(message.payload.len()),
             messaging.message.body.size = span_int(message.payload.len()),
-            messaging.nats.stream_sequence = tracing::field::Empty,
-            messaging.nats.delivered = tracing::field::Empty,
+            messaging.nats.stream_sequence = position.map(|(sequence, _)| span_int(sequence)),
+            messaging.nats.delivered = position.map(|(_, delivered)| span_int(delivered)),
         );
         telemetry::set_parent(&span, &message.headers);
         span
@@ -449,7 +451,7 @@ impl Client {
             messaging.destination = %destination,
             messaging.destination.name = %destination,
             messaging.operation.type = "process",
-            messaging.url = %self.server_url(),
+            messaging.url = &*self.inner.transport.server_url(),
             messaging.batch.message_count = span_int(count),
         )
     }
@@ -550,7 +552,7 @@ impl Client {
         };
         let reply = telemetry::recorded(&send, reply)?;
         // Without a trace context in the reply, its span is the request's child.
-        let span = send.in_scope(|| self.receive_span(TEMPORARY, "receive", &reply));
+        let span = send.in_scope(|| self.receive_span(TEMPORARY, "receive", &reply, None));
         // A service that failed says so in headers, as NATS services do.
         if let Some(description) = crate::received::header(&reply.headers, SERVICE_ERROR) {
             let code = crate::received::header(&reply.headers, SERVICE_ERROR_CODE)
@@ -626,7 +628,7 @@ impl Client {
 
     /// The URL of the server the client is connected to.
     pub fn server_url(&self) -> String {
-        self.inner.transport.server_url()
+        self.inner.transport.server_url().to_string()
     }
 }
 

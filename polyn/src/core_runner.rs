@@ -264,7 +264,9 @@ where
     serve_loop(runner, stopped, move |job, message| {
         let handler = handler.clone();
         let state = state.clone();
-        let span = job.client.receive_span(&job.name, "process", &message);
+        let span = job
+            .client
+            .receive_span(&job.name, "process", &message, None);
         async move {
             let event = match job.decode::<T>(&message) {
                 Ok(event) => event,
@@ -310,7 +312,9 @@ where
     serve_loop(runner, stopped, move |job, message| {
         let handler = handler.clone();
         let state = state.clone();
-        let span = job.client.receive_span(&job.name, "process", &message);
+        let span = job
+            .client
+            .receive_span(&job.name, "process", &message, None);
         async move {
             let reply_to = message.reply.clone();
             let reply_to = reply_to.as_deref();

@@ -158,7 +158,7 @@ pub(crate) trait Transport: Send + Sync + 'static {
         self.flush()
     }
     /// The URL of the connected server, for tracing.
-    fn server_url(&self) -> String;
+    fn server_url(&self) -> Arc<str>;
     /// The JetStream context of a real server, for what only a server
     /// offers (a [`Reader`](crate::Reader)'s ordered consumer); `None` when
     /// there is no server (the sandbox).

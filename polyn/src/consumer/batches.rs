@@ -22,7 +22,6 @@ use tracing::Instrument;
 
 use super::handling::{Failure, retry_or_give_up, settle, with_progress};
 use super::{Consumer, ConsumerStats, Counters, MAX_OPEN_PULLS, Shared, finished, pause};
-use crate::client::span_int;
 use crate::guard::guarded;
 use crate::invalid_message::report;
 use crate::telemetry::{self, LinkTo};
@@ -265,11 +264,12 @@ where
             stream_sequence,
             acker,
         } = delivery;
-        let span = shared
-            .client
-            .receive_span(&shared.name, "receive", &message);
-        span.record("messaging.nats.stream_sequence", span_int(stream_sequence));
-        span.record("messaging.nats.delivered", span_int(delivered));
+        let span = shared.client.receive_span(
+            &shared.name,
+            "receive",
+            &message,
+            Some((stream_sequence, delivered)),
+        );
         link.add_to(&span);
         let decoded = span.in_scope(|| {
             shared

@@ -13,7 +13,6 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use tracing::Instrument;
 
 use super::{Context, Counters, Shared};
-use crate::client::span_int;
 use crate::guard::{error_chain, error_lines, guarded};
 use crate::invalid_message::report;
 use crate::transport::{AckKind, Acker, Delivery};
@@ -35,12 +34,11 @@ pub(super) fn spawn_handler<T, H, F, R>(
     R: IntoOutcome + Send + 'static,
 {
     let shared = shared.clone();
-    let span = shared
-        .client
-        .receive_span(&shared.name, "process", &delivery.message);
-    let (sequence, delivered) = (delivery.stream_sequence, delivery.delivered);
-    span.record("messaging.nats.stream_sequence", span_int(sequence));
-    span.record("messaging.nats.delivered", span_int(delivered));
+    let position = (delivery.stream_sequence, delivery.delivered);
+    let span =
+        shared
+            .client
+            .receive_span(&shared.name, "process", &delivery.message, Some(position));
     shared
         .monitor
         .counters()

@@ -195,8 +195,8 @@ impl Transport for SandboxTransport {
         async { Ok(()) }.boxed()
     }
 
-    fn server_url(&self) -> String {
-        "sandbox://in-memory".to_owned()
+    fn server_url(&self) -> std::sync::Arc<str> {
+        std::sync::Arc::from("sandbox://in-memory")
     }
 }
 

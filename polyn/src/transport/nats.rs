@@ -29,6 +29,9 @@ pub(crate) struct NatsTransport {
     /// Polyn (a connection given to [`Client::with_nats`](crate::Client::with_nats)
     /// has its own event callback).
     reconnects: Option<watch::Receiver<u64>>,
+    /// The server URL as of the connection numbered with it (every span
+    /// names it; reading it from the client clones the whole server info).
+    url: Arc<std::sync::Mutex<(u64, Arc<str>)>>,
 }
 
 impl NatsTransport {
@@ -39,6 +42,7 @@ impl NatsTransport {
     ) -> Self {
         let jetstream = Arc::new(jetstream::new(client.clone()));
         NatsTransport {
+            url: Arc::new(std::sync::Mutex::new((u64::MAX, Arc::from("")))),
             client,
             jetstream,
             publish_retry,
@@ -464,9 +468,25 @@ impl Transport for NatsTransport {
         .boxed()
     }
 
-    fn server_url(&self) -> String {
-        let info = self.client.server_info();
-        format!("nats://{}:{}", info.host, info.port)
+    fn server_url(&self) -> Arc<str> {
+        let read = || {
+            let info = self.client.server_info();
+            Arc::from(format!("nats://{}:{}", info.host, info.port))
+        };
+        // Without Polyn's own event callback, nothing says when the server
+        // changes: read it every time.
+        let Some(reconnects) = &self.reconnects else {
+            return read();
+        };
+        let connection = *reconnects.borrow();
+        let mut url = self
+            .url
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if url.0 != connection {
+            *url = (connection, read());
+        }
+        url.1.clone()
     }
 
     fn jetstream_context(&self) -> Option<&jetstream::Context> {
