@@ -1,12 +1,14 @@
-//! Generating 200 schemas takes under 2 seconds, in the unoptimised profile
-//! build scripts use by default.
+//! A schemas folder of 200 messages generates 200 event types in one
+//! module tree. How long that takes is measured by
+//! `polyn-build/benches/generated_size.sh`, not asserted here: a test's
+//! wall clock depends on the machine's load.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use polyn_build::SchemaFile;
 
 #[test]
-fn two_hundred_schemas_in_under_two_seconds() {
+fn two_hundred_schemas_generate_two_hundred_event_types() {
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut templates: Vec<SchemaFile> = std::fs::read_dir(&golden)
         .unwrap()
@@ -43,8 +45,11 @@ fn two_hundred_schemas_in_under_two_seconds() {
         code.lines().count()
     );
     assert_eq!(code.matches("impl ::polyn::EventType for").count(), 200);
-    assert!(
-        elapsed < Duration::from_secs(2),
-        "generating 200 schemas took {elapsed:?}"
-    );
+    for index in [0, 99, 199] {
+        let name = format!("perf{index}.{}", templates[index % templates.len()].name());
+        assert!(
+            code.contains(&format!("\"{name}\"")),
+            "no event type named {name}"
+        );
+    }
 }
