@@ -409,14 +409,15 @@ impl Client {
     /// headers. `operation` is the `messaging.operation.type`: `"process"`
     /// where a handler processes it, `"receive"` for a request's reply. The
     /// event id is recorded once decoded ([`record_message_id`]); a pull
-    /// consumer's message has its `position` (stream sequence, delivery
-    /// count) as `messaging.nats.*`.
+    /// consumer's message has its `pulled` consumer, stream sequence and
+    /// delivery count as `messaging.consumer.group.name` and
+    /// `messaging.nats.*` (so every log line of its handling names them).
     pub(crate) fn receive_span(
         &self,
         destination: &str,
         operation: &'static str,
         message: &Incoming,
-        position: Option<(u64, u64)>,
+        pulled: Option<(&str, u64, u64)>,
     ) -> tracing::Span {
         let span = tracing::info_span!(
             "receive",
@@ -432,8 +433,9 @@ impl Client {
             messaging.message.id = tracing::field::Empty,
             messaging.message_payload_size_bytes = span_int(message.payload.len()),
             messaging.message.body.size = span_int(message.payload.len()),
-            messaging.nats.stream_sequence = position.map(|(sequence, _)| span_int(sequence)),
-            messaging.nats.delivered = position.map(|(_, delivered)| span_int(delivered)),
+            messaging.consumer.group.name = pulled.map(|(consumer, ..)| consumer),
+            messaging.nats.stream_sequence = pulled.map(|(_, sequence, _)| span_int(sequence)),
+            messaging.nats.delivered = pulled.map(|(.., delivered)| span_int(delivered)),
         );
         telemetry::set_parent(&span, &message.headers);
         span

@@ -307,6 +307,14 @@ async fn a_consumer_on_another_client_continues_the_publishers_trace() {
         int(&receive, "messaging.nats.stream_sequence"),
         i64::try_from(ack.sequence).expect("sequence")
     );
+    assert_eq!(int(&receive, "messaging.nats.delivered"), 1);
+    assert_eq!(
+        text(&receive, "messaging.consumer.group.name"),
+        receiver
+            .config()
+            .consumer_name("widgets.created.v1", None)
+            .expect("consumer name")
+    );
     assert_eq!(send.status, Status::Unset);
     assert_eq!(receive.status, Status::Unset);
 

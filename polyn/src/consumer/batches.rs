@@ -268,7 +268,7 @@ where
             &shared.name,
             "receive",
             &message,
-            Some((stream_sequence, delivered)),
+            Some((&shared.consumer, stream_sequence, delivered)),
         );
         link.add_to(&span);
         let decoded = span.in_scope(|| {
@@ -361,7 +361,8 @@ where
         None => {
             Counters::bump(&counters.abandoned);
             let deadline = shared.shutdown_deadline.unwrap_or_default();
-            tracing::error!(%name, count, "abandoned a batch handler");
+            tracing::error!(%name, consumer = %shared.consumer, count,
+                "abandoned a batch handler at the shutdown deadline");
             for kept in kept {
                 let error = Error::Abandoned {
                     name: name.clone(),

@@ -34,11 +34,14 @@ pub(super) fn spawn_handler<T, H, F, R>(
     R: IntoOutcome + Send + 'static,
 {
     let shared = shared.clone();
-    let position = (delivery.stream_sequence, delivery.delivered);
-    let span =
-        shared
-            .client
-            .receive_span(&shared.name, "process", &delivery.message, Some(position));
+    let pulled = (
+        &*shared.consumer,
+        delivery.stream_sequence,
+        delivery.delivered,
+    );
+    let span = shared
+        .client
+        .receive_span(&shared.name, "process", &delivery.message, Some(pulled));
     shared
         .monitor
         .counters()
@@ -284,7 +287,8 @@ where
                 id: id.clone(),
                 deadline: shared.shutdown_deadline.unwrap_or_default(),
             };
-            tracing::error!(name = %shared.name, id, error = %error, "abandoned a handler");
+            tracing::error!(name = %shared.name, consumer = %shared.consumer, stream_sequence,
+                delivered, id, error = %error, "abandoned a handler at the shutdown deadline");
             settle(&acker, AckKind::Nak(None), counters, &id).await;
             let invalid = InvalidMessage {
                 error,
