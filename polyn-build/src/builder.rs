@@ -35,6 +35,7 @@ pub struct Builder {
     emit_rerun_if_changed: bool,
     runtime_path: String,
     skip: Vec<String>,
+    non_zero_integers: bool,
 }
 
 /// A [`Builder`] with the default options: output to `OUT_DIR/polyn_events.rs`,
@@ -51,6 +52,7 @@ pub fn configure() -> Builder {
         emit_rerun_if_changed: true,
         runtime_path: "::polyn".to_owned(),
         skip: Vec::new(),
+        non_zero_integers: false,
     }
 }
 
@@ -146,6 +148,28 @@ impl Builder {
         self
     }
 
+    /// Generates `NonZeroU64` (and the smaller `NonZero*` types) for an
+    /// integer whose least value is 1 (`minimum: 1`, `exclusiveMinimum: 0`).
+    /// Off by default: such an integer is a plain `u64`, which literals and
+    /// arithmetic fit, and the schema still rejects 0 when events are
+    /// validated.
+    ///
+    /// ```
+    /// let files = [polyn_build::SchemaFile::new(
+    ///     "schemas/cart.v1.json",
+    ///     r#"{"type": "object", "properties": {"quantity": {"type": "integer", "minimum": 1}}}"#,
+    /// )];
+    /// let plain = polyn_build::generate(&files)?;
+    /// assert!(plain.contains("pub quantity: Option<u64>"));
+    /// let non_zero = polyn_build::configure().non_zero_integers(true).generate(&files)?;
+    /// assert!(non_zero.contains("pub quantity: Option<::std::num::NonZeroU64>"));
+    /// # Ok::<(), polyn_build::Error>(())
+    /// ```
+    pub fn non_zero_integers(mut self, non_zero: bool) -> Self {
+        self.non_zero_integers = non_zero;
+        self
+    }
+
     /// Generates the code for `files` with these options, without touching
     /// the file system. The output directory and rerun options do not apply.
     ///
@@ -162,6 +186,7 @@ impl Builder {
                 runtime: &self.runtime_path,
                 skip: &self.skip,
                 layout: Layout::Inline,
+                non_zero_integers: self.non_zero_integers,
             },
         )
         .map(|generated| generated.main)
@@ -220,6 +245,7 @@ impl Builder {
                 runtime: &self.runtime_path,
                 skip: &self.skip,
                 layout: Layout::Split { dir: dir.clone() },
+                non_zero_integers: self.non_zero_integers,
             },
         )?;
         let target = out_dir.join(&self.file_name);

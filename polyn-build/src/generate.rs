@@ -42,6 +42,8 @@ pub(crate) struct Settings<'a> {
     pub(crate) runtime: &'a str,
     pub(crate) skip: &'a [String],
     pub(crate) layout: Layout,
+    /// Keep typify's `NonZero*` integers for a least value of 1.
+    pub(crate) non_zero_integers: bool,
 }
 
 /// The generated code: the main file, and in the split layout the file of
@@ -88,7 +90,7 @@ pub(crate) fn generate_with(
         .filter(|file| !settings.skip.iter().any(|name| name == file.name()))
         .collect();
 
-    let modules = generate_modules(&files, settings.runtime, &settings.layout)?;
+    let modules = generate_modules(&files, settings)?;
 
     let mut type_names: BTreeMap<String, &SchemaFile> = BTreeMap::new();
     let mut code = String::from(HEADER);
@@ -147,8 +149,7 @@ fn checked_names(files: &[SchemaFile]) -> Result<BTreeMap<&str, &SchemaFile>, Er
 /// typify is the slow part, and every schema is independent.
 fn generate_modules(
     files: &[&SchemaFile],
-    runtime: &str,
-    layout: &Layout,
+    settings: &Settings<'_>,
 ) -> Result<Vec<SchemaModule>, Error> {
     let threads = std::thread::available_parallelism()
         .map(usize::from)
@@ -157,7 +158,7 @@ fn generate_modules(
     if threads <= 1 {
         return files
             .iter()
-            .map(|file| schema_module(file, runtime, layout))
+            .map(|file| schema_module(file, settings))
             .collect();
     }
     let chunk = files.len().div_ceil(threads);
@@ -168,7 +169,7 @@ fn generate_modules(
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .map(|file| schema_module(file, runtime, layout))
+                        .map(|file| schema_module(file, settings))
                         .collect::<Result<Vec<_>, Error>>()
                 })
             })

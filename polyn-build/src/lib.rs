@@ -72,6 +72,7 @@ mod naming;
 mod output;
 mod prepare;
 mod reroute;
+mod short_names;
 mod shorten;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, compile_schemas, configure};

@@ -1,6 +1,7 @@
 //! One schema → one Rust module: parse and check the schema, run typify,
 //! fold its conversion impls into the runtime's macros, reroute crate paths
-//! through the runtime, shorten prelude paths, and implement the event trait.
+//! through the runtime, shorten prelude paths, implement the event trait,
+//! and re-export the nested types under short names.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,7 +12,10 @@ use schemars::schema::RootSchema;
 use serde_json::Value;
 
 use crate::check::{self, Kind};
-use crate::{Error, SchemaFile, conversion_error, fold, naming, prepare, reroute, shorten};
+use crate::generate::Settings;
+use crate::{
+    Error, SchemaFile, conversion_error, fold, naming, prepare, reroute, short_names, shorten,
+};
 
 /// Lints the generated modules allow, with the reason for each:
 ///
@@ -53,13 +57,14 @@ pub(crate) struct SchemaModule {
     pub(crate) items: Option<String>,
 }
 
-/// Generates the module for `file`, whose name has already been checked.
-/// `runtime` is the path of the runtime crate, e.g. `::polyn`.
+/// Generates the module for `file`, whose name has already been checked,
+/// with the builder's settings (the runtime crate's path, e.g. `::polyn`,
+/// the layout, the integer types).
 pub(crate) fn schema_module(
     file: &SchemaFile,
-    runtime: &str,
-    layout: &Layout,
+    settings: &Settings<'_>,
 ) -> Result<SchemaModule, Error> {
+    let (runtime, layout) = (settings.runtime, &settings.layout);
     let schema = parse(file)?;
     let message = file.name();
     let wanted_name = naming::type_name(message);
@@ -82,7 +87,7 @@ pub(crate) fn schema_module(
         }
     })?;
 
-    let input = prepare::for_typify(&schema, message, &wanted_name);
+    let input = prepare::for_typify(&schema, message, &wanted_name, settings.non_zero_integers);
     let root: RootSchema = serde_json::from_value(input).map_err(|err| Error::InvalidSchema {
         path: file.path().to_owned(),
         pointer: String::new(),
@@ -140,6 +145,8 @@ pub(crate) fn schema_module(
             .insert(0, syn::parse_quote! { use #private_path::{#(#crates),*}; });
     }
     tidy_attributes(&mut module.items);
+    let aliases = short_names::short_names(&module.items, &type_name);
+    module.items.extend(aliases);
     if let Some(name) = duplicate_type(&module.items) {
         return Err(Error::Generation {
             path: file.path().to_owned(),

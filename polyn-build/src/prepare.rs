@@ -7,19 +7,22 @@
 //!   original title and description move into the doc comment;
 //! - `pattern` is dropped, and `patternProperties` becomes a plain map, so
 //!   generated code does not need the `regress` crate;
-//! - `contains` is dropped, as typify rejects it; the array stays a `Vec`.
+//! - `contains` is dropped, as typify rejects it; the array stays a `Vec`;
+//! - an integer whose least value is 1 (`minimum: 1`, `exclusiveMinimum: 0`)
+//!   gets a least value of 0, so typify makes it a plain `u64` instead of a
+//!   `NonZeroU64` (unless the builder opts in to `NonZero*` types).
 //!
-//! Runtime validation against the original schema still enforces all three.
+//! Runtime validation against the original schema still enforces them all.
 
 use serde_json::{Map, Value};
 
 use polyn_schemas::keywords;
 
 /// Returns typify's input for the schema of `message`, whose root type is
-/// to be called `type_name`.
-pub(crate) fn for_typify(schema: &Value, message: &str, type_name: &str) -> Value {
+/// to be called `type_name`; `non_zero` keeps typify's `NonZero*` integers.
+pub(crate) fn for_typify(schema: &Value, message: &str, type_name: &str, non_zero: bool) -> Value {
     let mut schema = schema.clone();
-    strip_patterns(&mut schema);
+    adapt(&mut schema, non_zero);
     if let Value::Object(root) = &mut schema {
         let doc = root_doc(root, message, type_name);
         root.insert("title".to_owned(), Value::String(type_name.to_owned()));
@@ -49,10 +52,38 @@ fn root_doc(root: &Map<String, Value>, message: &str, type_name: &str) -> String
     parts.join("\n\n")
 }
 
-fn strip_patterns(schema: &mut Value) {
+/// An integer schema whose least value is 1 gets 0 instead (typify makes
+/// least value 1, and only 1, a `NonZero*` type).
+fn plain_integer(object: &mut Map<String, Value>) {
+    let integer = match object.get("type") {
+        Some(Value::String(name)) => name == "integer",
+        Some(Value::Array(names)) => names.iter().any(|name| name == "integer"),
+        _ => false,
+    };
+    if !integer {
+        return;
+    }
+    let minimum = object.get("minimum").and_then(Value::as_f64);
+    let exclusive = object.get("exclusiveMinimum").and_then(Value::as_f64);
+    let least = match (minimum, exclusive) {
+        (None, None) => return,
+        (Some(minimum), None) => minimum,
+        (None, Some(exclusive)) => exclusive + 1.0,
+        (Some(minimum), Some(exclusive)) => minimum.max(exclusive + 1.0),
+    };
+    if least == 1.0 {
+        object.remove("exclusiveMinimum");
+        object.insert("minimum".to_owned(), Value::from(0));
+    }
+}
+
+fn adapt(schema: &mut Value, non_zero: bool) {
     let Value::Object(object) = schema else {
         return;
     };
+    if !non_zero {
+        plain_integer(object);
+    }
     object.remove("pattern");
     object.remove("contains");
     if let Some(Value::Object(patterns)) = object.remove("patternProperties") {
@@ -85,19 +116,19 @@ fn strip_patterns(schema: &mut Value) {
         let key = key.as_str();
         if keywords::SCHEMA_MAP.contains(&key) {
             if let Value::Object(map) = value {
-                map.values_mut().for_each(strip_patterns);
+                map.values_mut().for_each(|schema| adapt(schema, non_zero));
             }
         } else if keywords::SCHEMA_ARRAY.contains(&key) || key == "items" {
             match value {
-                Value::Array(items) => items.iter_mut().for_each(strip_patterns),
-                schema => strip_patterns(schema),
+                Value::Array(items) => items.iter_mut().for_each(|schema| adapt(schema, non_zero)),
+                schema => adapt(schema, non_zero),
             }
         } else if keywords::SCHEMA.contains(&key) {
-            strip_patterns(value);
+            adapt(value, non_zero);
         } else if key == "dependencies"
             && let Value::Object(map) = value
         {
-            map.values_mut().for_each(strip_patterns);
+            map.values_mut().for_each(|schema| adapt(schema, non_zero));
         }
     }
 }
@@ -112,7 +143,7 @@ mod tests {
     fn names_the_root_and_keeps_its_title_in_the_docs() {
         let schema =
             json!({"title": "A user signed up", "description": "Sent once.", "type": "object"});
-        let out = for_typify(&schema, "user.created.v1", "UserCreatedV1");
+        let out = for_typify(&schema, "user.created.v1", "UserCreatedV1", false);
         assert_eq!(out["title"], "UserCreatedV1");
         assert_eq!(
             out["description"],
@@ -120,7 +151,7 @@ mod tests {
              generated from `user.created.v1.json`."
         );
         let same = json!({"title": "UserCreatedV1"});
-        let out = for_typify(&same, "user.created.v1", "UserCreatedV1");
+        let out = for_typify(&same, "user.created.v1", "UserCreatedV1", false);
         assert!(
             out["description"]
                 .as_str()
@@ -139,7 +170,7 @@ mod tests {
             },
             "default": {"pattern": "kept"}
         });
-        let out = for_typify(&schema, "a.v1", "AV1");
+        let out = for_typify(&schema, "a.v1", "AV1", false);
         assert_eq!(out["properties"]["pattern"], json!({"type": "string"}));
         assert_eq!(out["properties"]["list"], json!({"items": {}}));
         assert_eq!(out["properties"]["any"]["anyOf"][0], json!({}));
@@ -147,10 +178,33 @@ mod tests {
     }
 
     #[test]
+    fn integers_least_one_become_plain_unless_non_zero_is_asked_for() {
+        let schema = json!({"properties": {
+            "quantity": {"type": "integer", "minimum": 1},
+            "count": {"type": ["integer", "null"], "exclusiveMinimum": 0, "maximum": 9},
+            "five": {"type": "integer", "minimum": 5},
+            "ratio": {"type": "number", "minimum": 1},
+            "list": {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        }});
+        let out = for_typify(&schema, "a.v1", "AV1", false);
+        let p = &out["properties"];
+        assert_eq!(p["quantity"], json!({"type": "integer", "minimum": 0}));
+        assert_eq!(
+            p["count"],
+            json!({"type": ["integer", "null"], "minimum": 0, "maximum": 9})
+        );
+        assert_eq!(p["five"], schema["properties"]["five"]);
+        assert_eq!(p["ratio"], schema["properties"]["ratio"]);
+        assert_eq!(p["list"]["items"], json!({"type": "integer", "minimum": 0}));
+        let kept = for_typify(&schema, "a.v1", "AV1", true);
+        assert_eq!(kept["properties"], schema["properties"]);
+    }
+
+    #[test]
     fn pattern_properties_become_maps() {
         let schema =
             json!({"properties": {"m": {"patternProperties": {"^x-": {"type": "integer"}}}}});
-        let out = for_typify(&schema, "a.v1", "AV1");
+        let out = for_typify(&schema, "a.v1", "AV1", false);
         assert_eq!(
             out["properties"]["m"],
             json!({"additionalProperties": {"type": "integer"}})
@@ -160,7 +214,7 @@ mod tests {
             "patternProperties": {"^x-": {}},
             "additionalProperties": false
         });
-        let out = for_typify(&schema, "a.v1", "AV1");
+        let out = for_typify(&schema, "a.v1", "AV1", false);
         assert!(out.get("additionalProperties").is_none());
         assert!(out.get("patternProperties").is_none());
     }

@@ -160,15 +160,17 @@ fn calc_request_and_response() {
 }
 
 fn order() -> OrdersPlacedV1 {
-    use orders_placed_v1::*;
+    // The nested types by their short names (`orders_placed_v1::Status` for
+    // `OrdersPlacedV1Status`); `Address` is the schema's own definition.
+    use orders_placed_v1::{Address, Currency, Customer, LinesItem, Payment, Status};
     OrdersPlacedV1 {
         order_id: "5f0c6a4e-8a5b-4c1e-9d2b-0e6f3b1a2c3d"
             .parse()
             .expect("uuid"),
         placed_at: "2024-05-01T12:00:00Z".parse().expect("time"),
-        status: OrdersPlacedV1Status::Paid,
-        currency: OrdersPlacedV1Currency::Eur,
-        customer: OrdersPlacedV1Customer {
+        status: Status::Paid,
+        currency: Currency::Eur,
+        customer: Customer {
             id: "c1".into(),
             email: Some("mary@example.com".into()),
             shipping_address: Address {
@@ -178,13 +180,14 @@ fn order() -> OrdersPlacedV1 {
                 country: "NL".parse().expect("two letters"),
             },
         },
-        lines: vec![OrdersPlacedV1LinesItem {
+        lines: vec![LinesItem {
             sku: "gear-1".into(),
-            quantity: 2.try_into().expect("non-zero"),
+            // `minimum: 1`: a plain integer; the schema rejects 0.
+            quantity: 2,
             unit_price: 9.95,
             tags: vec!["metal".into()],
         }],
-        payment: Some(OrdersPlacedV1Payment::Card {
+        payment: Some(Payment::Card {
             last4: "4242".into(),
         }),
         gift: false,
@@ -209,6 +212,8 @@ fn orders_nested_objects_enums_arrays_and_one_of() {
         "lines": [{"sku": "a", "quantity": 1, "unit_price": 1.0}]
     });
     let order: OrdersPlacedV1 = serde_json::from_value(minimal).expect("minimal order");
+    assert_eq!(order.status, orders_placed_v1::Status::Pending);
+    // The long name is the same type.
     assert_eq!(
         order.status,
         orders_placed_v1::OrdersPlacedV1Status::Pending
@@ -235,7 +240,10 @@ fn runtime_validation_enforces_what_types_cannot() {
     negative.lines[0].unit_price = -1.0;
     let mut empty = order();
     empty.lines.clear();
-    for order in [negative, empty] {
+    // A plain `u64` holds 0; the schema's `minimum: 1` does not.
+    let mut none = order();
+    none.lines[0].quantity = 0;
+    for order in [negative, empty, none] {
         let envelope = config()
             .event(OrdersPlacedV1::NAME, order)
             .expect("event")

@@ -70,6 +70,8 @@ pub mod catalog_updated_v1 {
             "b7afaef51e5b61201f6db175edfc49602616fe92660536c13846c5007e6f27e8",
         );
     }
+    #[allow(unused_imports)]
+    pub use self::CatalogUpdatedV1Extra as Extra;
 }
 #[allow(unused_imports, unreachable_pub)]
 pub use self::catalog_updated_v1::CatalogUpdatedV1;

@@ -46,8 +46,8 @@ pub mod orders_placed_v1 {
     #[derive(serde::Deserialize, serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(crate = "serde", deny_unknown_fields)]
     pub struct OrdersPlacedV1LinesItem {
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 1>")]
-        pub quantity: ::std::num::NonZeroU64,
+        #[serde(default = "defaults::default_u64::<u64, 1>")]
+        pub quantity: u64,
         pub sku: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub tags: Option<Vec<String>>,
@@ -81,13 +81,6 @@ pub mod orders_placed_v1 {
         {
             T::try_from(V).unwrap()
         }
-        pub(super) fn default_nzu64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<::std::num::NonZeroU64>>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
-        }
         pub(super) fn orders_placed_v1_status() -> super::OrdersPlacedV1Status {
             super::OrdersPlacedV1Status::Pending
         }
@@ -107,6 +100,14 @@ pub mod orders_placed_v1 {
             "4b69e93dd069a44317ac25f9dd7fcb8e285323e09e74219da41bbc9bd2e5fb74",
         );
     }
+    #[allow(unused_imports)]
+    pub use self::OrdersPlacedV1Customer as Customer;
+    #[allow(unused_imports)]
+    pub use self::OrdersPlacedV1CustomerAddress as CustomerAddress;
+    #[allow(unused_imports)]
+    pub use self::OrdersPlacedV1LinesItem as LinesItem;
+    #[allow(unused_imports)]
+    pub use self::OrdersPlacedV1Status as Status;
 }
 #[allow(unused_imports, unreachable_pub)]
 pub use self::orders_placed_v1::OrdersPlacedV1;

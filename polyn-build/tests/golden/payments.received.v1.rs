@@ -66,6 +66,12 @@ pub mod payments_received_v1 {
             "d5f1da625af1a72aa81606b367a3bcd31cca48169cf41695724e457a77c1ee52",
         );
     }
+    #[allow(unused_imports)]
+    pub use self::PaymentsReceivedV1Method as Method;
+    #[allow(unused_imports)]
+    pub use self::PaymentsReceivedV1MethodLast4 as MethodLast4;
+    #[allow(unused_imports)]
+    pub use self::PaymentsReceivedV1Reference as Reference;
 }
 #[allow(unused_imports, unreachable_pub)]
 pub use self::payments_received_v1::PaymentsReceivedV1;

@@ -30,7 +30,7 @@ pub mod sensors_read_v1 {
         pub ratio: Option<f64>,
         pub read_at: chrono::DateTime<chrono::offset::Utc>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub retries: Option<::std::num::NonZeroU64>,
+        pub retries: Option<i64>,
         pub sensor_id: uuid::Uuid,
     }
     /// `SensorsReadV1Label`
@@ -50,6 +50,8 @@ pub mod sensors_read_v1 {
             "709e1b34153909250c697aea56cee4fdd6667cfdbcc2be6e7bc748ca2aacdeb1",
         );
     }
+    #[allow(unused_imports)]
+    pub use self::SensorsReadV1Label as Label;
 }
 #[allow(unused_imports, unreachable_pub)]
 pub use self::sensors_read_v1::SensorsReadV1;
