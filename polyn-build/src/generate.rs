@@ -12,6 +12,11 @@ pub(crate) const HEADER: &str = "\
 // Include it with `polyn::include_events!()`.
 ";
 
+/// The contract with the runtime this code is generated for
+/// (`polyn::__private::SUPPORT_VERSION`): the runtime stops the build, saying
+/// which crate to update, when it does not support it.
+pub(crate) const SUPPORT_VERSION: u32 = 1;
+
 /// Generates the Rust code for `files` with the default settings, without
 /// touching the file system: one module per schema, named after the message,
 /// with the root type re-exported (`user.created.v1` → `UserCreatedV1`).
@@ -94,6 +99,11 @@ pub(crate) fn generate_with(
 
     let mut type_names: BTreeMap<String, &SchemaFile> = BTreeMap::new();
     let mut code = String::from(HEADER);
+    code.push_str(&format!(
+        "\n// The version of polyn's support for generated code this needs.\n\
+         const _: () = {}::__private::require_support({SUPPORT_VERSION});\n",
+        settings.runtime
+    ));
     let mut module_files = Vec::new();
     for (file, module) in files.iter().zip(modules) {
         if let Some(first) = type_names.insert(module.type_name.clone(), file) {

@@ -83,6 +83,7 @@ mod serve;
 mod server_url;
 mod state;
 mod subscriber;
+mod support;
 mod telemetry;
 mod transport;
 mod typed_data;
@@ -97,6 +98,7 @@ pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
 pub use compatibility::{Incompatibility, check_compatibility, incompatibilities};
 pub use config::{Config, ConfigBuilder, redact_url};
 pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
+pub use conversion_error::{Constraint, ConversionError};
 pub use credentials::{Auth, Secret, Tls};
 pub use dead_letter::{
     DEAD_LETTER_NAME, DEAD_LETTER_SCHEMA, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason,

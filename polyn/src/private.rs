@@ -12,7 +12,8 @@ pub use uuid;
 
 pub use std::time::Duration;
 
-pub use crate::conversion_error::ConversionError;
+pub use crate::conversion_error::{Constraint, ConversionError};
+pub use crate::support::{SUPPORT_VERSION, require_support};
 pub use crate::{
     Binder, Bound, BoxError, BoxFuture, Context, Error, Event, EventType, Handler, HandlerSpec,
     IntoOutcome, InvalidMessage, Outcome, State,
@@ -41,17 +42,19 @@ pub fn reply<R: EventType, E: Into<BoxError>>(result: Result<R, E>) -> Result<R,
 // BEGIN generated conversions
 
 /// Checks that `value` has at least `min` and at most `max` characters;
-/// the check of a generated string type with `minLength` or `maxLength`.
+/// the check of the generated string type `type_name` with `minLength` or
+/// `maxLength`.
 ///
 /// ```
 /// use polyn::__private::check_length;
-/// assert!(check_length("abcd", Some(1), Some(4)).is_ok());
-/// let err = check_length("abcde", Some(1), Some(4)).unwrap_err();
-/// assert_eq!(err.to_string(), "longer than 4 characters");
-/// let err = check_length("", Some(1), None).unwrap_err();
-/// assert_eq!(err.to_string(), "shorter than 1 characters");
+/// assert!(check_length("Code", "abcd", Some(1), Some(4)).is_ok());
+/// let err = check_length("Code", "abcde", Some(1), Some(4)).unwrap_err();
+/// assert_eq!(err.to_string(), "`Code` must be at most 4 characters long: \"abcde\" has 5");
+/// let err = check_length("Code", "", Some(1), None).unwrap_err();
+/// assert_eq!(err.to_string(), "`Code` must be at least 1 characters long: \"\" has 0");
 /// ```
 pub fn check_length(
+    type_name: &'static str,
     value: &str,
     min: Option<usize>,
     max: Option<usize>,
@@ -60,12 +63,20 @@ pub fn check_length(
     if let Some(max) = max
         && count > max
     {
-        return Err(format!("longer than {max} characters").into());
+        return Err(ConversionError::new(
+            type_name,
+            Constraint::MaxLength(max),
+            value,
+        ));
     }
     if let Some(min) = min
         && count < min
     {
-        return Err(format!("shorter than {min} characters").into());
+        return Err(ConversionError::new(
+            type_name,
+            Constraint::MinLength(min),
+            value,
+        ));
     }
     Ok(())
 }
@@ -102,6 +113,7 @@ macro_rules! __polyn_string_newtype {
             type Err = $crate::__private::ConversionError;
             fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
                 $crate::__private::check_length(
+                    ::core::stringify!($name),
                     value,
                     $crate::__polyn_string_newtype!(@bound $($min)?),
                     $crate::__polyn_string_newtype!(@bound $($max)?),
@@ -119,6 +131,7 @@ macro_rules! __polyn_string_newtype {
             type Error = $crate::__private::ConversionError;
             fn try_from(value: ::std::string::String) -> ::core::result::Result<Self, Self::Error> {
                 $crate::__private::check_length(
+                    ::core::stringify!($name),
                     &value,
                     $crate::__polyn_string_newtype!(@bound $($min)?),
                     $crate::__polyn_string_newtype!(@bound $($max)?),
@@ -162,9 +175,11 @@ macro_rules! __polyn_string_enum {
             fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
                 match value {
                     $($value => ::core::result::Result::Ok(Self::$variant),)+
-                    _ => ::core::result::Result::Err(
-                        ::core::convert::From::from("invalid value"),
-                    ),
+                    _ => ::core::result::Result::Err($crate::__private::ConversionError::new(
+                        ::core::stringify!($name),
+                        $crate::__private::Constraint::OneOf(&[$($value),+]),
+                        value,
+                    )),
                 }
             }
         }

@@ -144,9 +144,30 @@ fn user_created_with_identity_omits_absent_optionals() {
         json!({"id": "u1", "email": "mary@example.com", "name": "Mary",
                "created_at": "2024-05-01T12:00:00Z"})
     );
-    // `minLength: 1` is in the type: an empty id does not even deserialize.
-    assert!("".parse::<user_created_v1::UserCreatedV1Id>().is_err());
-    assert!(serde_json::from_value::<UserCreatedV1>(json!({"id": "", "email": "x"})).is_err());
+    // `minLength: 1` is in the type: an empty id does not even deserialize,
+    // and the public error names the type, the constraint and the value.
+    let err = "".parse::<user_created_v1::UserCreatedV1Id>().unwrap_err();
+    assert_eq!(err.type_name(), Some("UserCreatedV1Id"));
+    assert_eq!(err.constraint(), &polyn::Constraint::MinLength(1));
+    assert_eq!(err.value(), Some(""));
+    assert_eq!(
+        err.to_string(),
+        "`UserCreatedV1Id` must be at least 1 characters long: \"\" has 0"
+    );
+    let _: &dyn std::error::Error = &err;
+    let err = serde_json::from_value::<UserCreatedV1>(json!({"id": "", "email": "x"})).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`UserCreatedV1Id` must be at least 1"),
+        "{err}"
+    );
+    // An enum names its values.
+    let err: polyn::ConversionError = "euro".parse::<orders_placed_v1::Currency>().unwrap_err();
+    assert!(
+        matches!(err.constraint(), polyn::Constraint::OneOf(values) if values.contains(&"EUR")),
+        "{err}"
+    );
+    assert!(err.to_string().ends_with(": not \"euro\""), "{err}");
 }
 
 #[test]
