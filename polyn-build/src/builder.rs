@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::generate::{Settings, generate_with};
 use crate::module::Layout;
-use crate::output::{modules_dir_name, remove_stale_modules, rerun_if_changed, write_if_changed};
+use crate::output::{
+    modules_dir_name, remove_stale_modules, rerun_if_changed, schemas_dir_env, write_if_changed,
+};
 use crate::{Error, SchemaFile};
 use polyn_schemas::schema_paths;
 
@@ -233,6 +235,11 @@ impl Builder {
         };
         if self.emit_rerun_if_changed {
             print!("{}", rerun_if_changed(schemas_dir, &watched));
+        }
+        // In a build script, the handler macro of this crate reads the
+        // folder compiled here (`#[polyn::handler(event = "...")]`).
+        if std::env::var_os("OUT_DIR").is_some() {
+            print!("{}", schemas_dir_env(schemas_dir));
         }
         let files = watched
             .iter()

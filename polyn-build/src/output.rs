@@ -83,6 +83,17 @@ pub(crate) fn rerun_if_changed(dir: &Path, files: &[PathBuf]) -> String {
     out
 }
 
+/// The `cargo:rustc-env` line that tells the crate's handler macro which
+/// schemas folder the build script compiled (`POLYN_SCHEMAS_DIR`, absolute).
+pub(crate) fn schemas_dir_env(dir: &Path) -> String {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    format!(
+        "cargo:rustc-env={}={}\n",
+        polyn_naming::SCHEMAS_DIR_ENV,
+        dir.display()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,29 @@ mod private {
     polyn::include_events!();
 }
 
+/// The schemas folder the build script compiled, as `#[polyn::handler]`
+/// reads it: this crate's own (checked when compiling).
+pub const SCHEMAS_DIR: &str = env!("POLYN_SCHEMAS_DIR");
+const _: () = assert!(
+    same(SCHEMAS_DIR, concat!(env!("CARGO_MANIFEST_DIR"), "/schemas")),
+    "POLYN_SCHEMAS_DIR is not the folder the build script compiled"
+);
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Reaches a generated type through the runtime trait.
 pub fn widget_message() -> &'static str {
     <events::WidgetsCreatedV1 as polyn::EventType>::NAME
@@ -47,6 +70,7 @@ mod tests {
         let widget: WidgetsCreatedV1 = polyn::__private::serde_json::from_str(json).unwrap();
         assert_eq!(polyn::__private::serde_json::to_string(&widget).unwrap(), json);
     }
+
 }
 "##;
 
@@ -178,6 +202,7 @@ fn cargo() -> Command {
         "CARGO_BUILD_TARGET_DIR",
         "RUSTC_WRAPPER",
         "RUSTC_WORKSPACE_WRAPPER",
+        "POLYN_SCHEMAS_DIR",
     ] {
         command.env_remove(var);
     }

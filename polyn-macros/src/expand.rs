@@ -16,16 +16,27 @@ use crate::names::SchemaDir;
 /// Expands `#[polyn::handler(args)] item`.
 pub(crate) fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    expand(args, item, manifest_dir.as_deref())
+    let compiled = std::env::var_os(polyn_naming::SCHEMAS_DIR_ENV).map(PathBuf::from);
+    let folders = Folders {
+        manifest_dir: manifest_dir.as_deref(),
+        compiled: compiled.as_deref(),
+    };
+    expand(args, item, folders)
 }
 
-/// [`handler`], with the crate folder that schemas are looked up from
-/// (`None`: the current folder).
-pub(crate) fn expand(
-    args: TokenStream,
-    item: TokenStream,
-    manifest_dir: Option<&Path>,
-) -> TokenStream {
+/// Where a handler's crate is and which schemas folder its build script
+/// compiled.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Folders<'a> {
+    /// The crate's folder (`None`: the current folder); a `schemas = "..."`
+    /// path is relative to it.
+    pub(crate) manifest_dir: Option<&'a Path>,
+    /// `POLYN_SCHEMAS_DIR`, which polyn-build sets for the crate.
+    pub(crate) compiled: Option<&'a Path>,
+}
+
+/// [`handler`], with the crate's folders.
+pub(crate) fn expand(args: TokenStream, item: TokenStream, folders: Folders<'_>) -> TokenStream {
     let Ok(function) = syn::parse2::<ItemFn>(item.clone()) else {
         let error = syn::Error::new(
             Span::call_site(),
@@ -38,7 +49,7 @@ pub(crate) fn expand(
     let options = attr::parse(args, &mut errors);
     let handler = ast::analyse(&function, &mut errors);
     attr::cross_check(&options, options.kind(handler.reply.is_some()), &mut errors);
-    let binding = bind_event(&options, &handler, manifest_dir, &mut errors);
+    let binding = bind_event(&options, &handler, folders, &mut errors);
     match (errors.finish(), binding) {
         (None, Some(binding)) => generate(&function, &handler, &options, &binding),
         (error, _) => {
@@ -62,7 +73,7 @@ enum Binding<'a> {
 fn bind_event<'a>(
     options: &Options,
     handler: &'a Handler,
-    manifest_dir: Option<&Path>,
+    folders: Folders<'_>,
     errors: &mut Errors,
 ) -> Option<Binding<'a>> {
     let event = handler.event.as_ref()?;
@@ -88,19 +99,23 @@ fn bind_event<'a>(
             None
         }
         (None, Some(named)) => {
-            let dir = manifest_dir.unwrap_or_else(|| Path::new("."));
+            let dir = folders.manifest_dir.unwrap_or_else(|| Path::new("."));
             let explicit = options.schemas.as_ref().map(|s| &s.value);
-            let found = SchemaDir::find(dir, explicit.map(LitStr::value).as_deref())
-                .map_err(|message| {
-                    let span = explicit.map_or_else(|| named.value.span(), LitStr::span);
-                    syn::Error::new(span, message)
-                })
-                .and_then(|schemas| {
-                    schemas
-                        .check(&named.value.value())
-                        .map(Path::to_owned)
-                        .map_err(|message| syn::Error::new(named.value.span(), message))
-                });
+            let found = SchemaDir::find(
+                dir,
+                explicit.map(LitStr::value).as_deref(),
+                folders.compiled,
+            )
+            .map_err(|message| {
+                let span = explicit.map_or_else(|| named.value.span(), LitStr::span);
+                syn::Error::new(span, message)
+            })
+            .and_then(|schemas| {
+                schemas
+                    .check(&named.value.value())
+                    .map(Path::to_owned)
+                    .map_err(|message| syn::Error::new(named.value.span(), message))
+            });
             let schema = errors.check(found)?;
             Some(Binding::Dynamic {
                 name: named.value.clone(),
@@ -512,8 +527,18 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
     }
 
+    /// This crate, as if its build script had compiled the workspace's
+    /// `schemas/`.
+    fn folders() -> Folders<'static> {
+        static COMPILED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        Folders {
+            manifest_dir: Some(manifest_dir()),
+            compiled: Some(COMPILED.get_or_init(|| manifest_dir().join("../schemas"))),
+        }
+    }
+
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
-        let tokens = expand(args, item, Some(manifest_dir()));
+        let tokens = expand(args, item, folders());
         syn::parse2::<syn::File>(tokens.clone()).expect("the expansion is valid Rust");
         tokens.to_string()
     }
@@ -996,7 +1021,7 @@ mod tests {
             quote!(
                 struct S;
             ),
-            Some(manifest_dir()),
+            folders(),
         )
         .to_string();
         assert!(out.starts_with("struct S ;"), "{out}");
@@ -1033,20 +1058,18 @@ mod tests {
         let lonely = std::env::temp_dir().join(format!("polyn-macros-none-{}", std::process::id()));
         std::fs::create_dir_all(&lonely).expect("mkdir");
         let out = expand(
-            quote!(event = "user.created.v1"),
+            quote!(event = "user.created.v1", schemas = "."),
             quote!(
                 async fn f(e: Event) {}
             ),
-            Some(&lonely),
+            Folders {
+                manifest_dir: Some(&lonely),
+                compiled: None,
+            },
         )
         .to_string();
-        // Only a stray `schemas` folder in a parent of the temp dir is found.
-        if !std::env::temp_dir()
-            .ancestors()
-            .any(|dir| dir.join("schemas").is_dir())
-        {
-            assert!(out.contains("no `schemas` folder found"), "{out}");
-        }
+        // A folder without the schema: the error names the event.
+        assert!(out.contains("no schema named `user.created.v1`"), "{out}");
         std::fs::remove_dir_all(&lonely).expect("cleanup");
     }
 }

@@ -125,7 +125,7 @@ use proc_macro::TokenStream;
 ///
 /// | option | meaning |
 /// |---|---|
-/// | `event = "user.created.v1"` | the event of a dynamic `polyn::Event`; checked at compile time against the schema files (`**/*.json`, named by file stem) of the first `schemas` folder found in the crate's folder or its parents |
+/// | `event = "user.created.v1"` | the event of a dynamic `polyn::Event`; checked at compile time against the schema files (`**/*.json`, named by file stem, found as polyn-build finds them) of the folder the crate's build script compiled (`polyn_build::compile_schemas` tells the macro through `POLYN_SCHEMAS_DIR`); no parent folder is searched |
 /// | `schemas = "path"` | the schemas folder for `event`, relative to the crate's `Cargo.toml` |
 /// | `source = "billing"` | refines the consumer name (`<source_root>_<source>_<event>`); lowercase alphanumeric tokens separated by `.` or `:` |
 /// | `consumer = "..."`, `stream = "..."` | bind this durable consumer, in this stream, instead of the conventional ones |

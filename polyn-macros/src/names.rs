@@ -27,11 +27,17 @@ const MAX_LISTED: usize = 12;
 
 impl SchemaDir {
     /// The schemas folder of the crate in `manifest_dir`: `explicit`
-    /// (relative to `manifest_dir`) when given, else the first `schemas`
-    /// folder found in `manifest_dir` or one of its parents.
-    pub(crate) fn find(manifest_dir: &Path, explicit: Option<&str>) -> Result<SchemaDir, String> {
-        let dir = match explicit {
-            Some(path) => {
+    /// (relative to `manifest_dir`) when given, else `compiled`, the folder
+    /// the crate's build script compiled (`POLYN_SCHEMAS_DIR`, which
+    /// `polyn-build` sets). No parent folder is searched: the folder is
+    /// the one the types come from, wherever the crate is built.
+    pub(crate) fn find(
+        manifest_dir: &Path,
+        explicit: Option<&str>,
+        compiled: Option<&Path>,
+    ) -> Result<SchemaDir, String> {
+        let dir = match (explicit, compiled) {
+            (Some(path), _) => {
                 let dir = manifest_dir.join(path);
                 if !dir.is_dir() {
                     return Err(format!(
@@ -42,21 +48,36 @@ impl SchemaDir {
                 }
                 dir
             }
-            None => manifest_dir
-                .ancestors()
-                .map(|ancestor| ancestor.join("schemas"))
-                .find(|dir| dir.is_dir())
-                .ok_or_else(|| {
-                    format!(
-                        "no `schemas` folder found in `{}` or its parents; \
-                         name the folder with `schemas = \"path/to/schemas\"`",
-                        manifest_dir.display()
-                    )
-                })?,
+            (None, Some(dir)) => {
+                if !dir.is_dir() {
+                    return Err(format!(
+                        "schemas folder `{}` (`{}`) not found",
+                        dir.display(),
+                        polyn_naming::SCHEMAS_DIR_ENV
+                    ));
+                }
+                dir.to_owned()
+            }
+            (None, None) => {
+                return Err(format!(
+                    "no schemas folder to check the event name against: compile the schemas \
+                     in this crate's build script (`polyn_build::compile_schemas(\"../schemas\")`, \
+                     which tells this macro the folder), name the folder with \
+                     `schemas = \"path/to/schemas\"` (relative to `{}`), or set `{}`",
+                    manifest_dir.display(),
+                    polyn_naming::SCHEMAS_DIR_ENV
+                ));
+            }
         };
-        let mut names = BTreeMap::new();
-        scan(&dir, &mut names)
+        let files = polyn_naming::schema_files(&dir)
             .map_err(|err| format!("cannot read the schemas folder `{}`: {err}", dir.display()))?;
+        let mut names = BTreeMap::new();
+        for path in files {
+            if let Some(name) = polyn_naming::schema_file_name(&path) {
+                // A name used twice is the build script's error to report.
+                names.entry(name.to_owned()).or_insert(path);
+            }
+        }
         Ok(SchemaDir { dir, names })
     }
 
@@ -91,24 +112,6 @@ pub(crate) fn unknown_event<'a>(
         let _ = write!(message, "\nknown events: `{}`", known.join("`, `"));
     }
     message
-}
-
-fn scan(dir: &Path, names: &mut BTreeMap<String, PathBuf>) -> std::io::Result<()> {
-    let mut entries = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            scan(&path, names)?;
-        } else if path
-            .extension()
-            .is_some_and(|extension| extension == "json")
-            && let Some(stem) = path.file_stem().and_then(|stem| stem.to_str())
-        {
-            names.entry(stem.to_owned()).or_insert(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -171,10 +174,11 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_workspace_schemas_from_a_member() {
+    fn reads_the_folder_the_build_script_compiled() {
         let member = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let schemas = SchemaDir::find(member, None).expect("found");
-        assert_eq!(schemas.dir, workspace().join("schemas"));
+        let compiled = workspace().join("schemas");
+        let schemas = SchemaDir::find(member, None, Some(&compiled)).expect("found");
+        assert_eq!(schemas.dir, compiled);
         assert!(schemas.names.contains_key("widgets.created.v1"));
         assert_eq!(
             schemas.check("user.created.v1").expect("known"),
@@ -182,28 +186,50 @@ mod tests {
         );
         let err = schemas.check("user.created.v2").expect_err("unknown");
         assert!(err.contains("did you mean `user.created.v1`?"), "{err}");
+        let err = SchemaDir::find(member, None, Some(Path::new("/no/such/schemas")))
+            .expect_err("missing");
+        assert!(
+            err.contains("`/no/such/schemas` (`POLYN_SCHEMAS_DIR`) not found"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn an_explicit_folder_is_relative_to_the_manifest() {
+    fn no_parent_folder_is_searched() {
+        // The workspace has a `schemas` folder above this crate; without a
+        // compiled or named folder it is not used.
         let member = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let schemas = SchemaDir::find(member, Some("../schemas")).expect("found");
+        let err = SchemaDir::find(member, None, None).expect_err("no folder");
+        assert!(
+            err.starts_with("no schemas folder to check the event name against"),
+            "{err}"
+        );
+        assert!(err.contains("polyn_build::compile_schemas"), "{err}");
+    }
+
+    #[test]
+    fn an_explicit_folder_is_relative_to_the_manifest_and_wins() {
+        let member = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let elsewhere = Path::new("/no/such/schemas");
+        let schemas = SchemaDir::find(member, Some("../schemas"), Some(elsewhere)).expect("found");
         assert!(schemas.names.contains_key("money.amount.v1"));
-        let err = SchemaDir::find(member, Some("no-such-folder")).expect_err("missing");
+        let err = SchemaDir::find(member, Some("no-such-folder"), None).expect_err("missing");
         assert!(err.starts_with("schemas folder `"), "{err}");
         assert!(err.contains("no-such-folder"), "{err}");
     }
 
     #[test]
-    fn scans_nested_folders() {
+    fn scans_nested_folders_skipping_hidden_ones() {
         let root = std::env::temp_dir().join(format!("polyn-macros-scan-{}", std::process::id()));
         let nested = root.join("schemas/billing");
         std::fs::create_dir_all(&nested).expect("mkdir");
+        std::fs::create_dir_all(root.join("schemas/.old")).expect("mkdir");
         std::fs::write(nested.join("invoice.paid.v1.json"), "{}").expect("write");
+        std::fs::write(root.join("schemas/.old/invoice.paid.v0.json"), "{}").expect("write");
         std::fs::write(root.join("schemas/readme.md"), "").expect("write");
         let crate_dir = root.join("crate");
         std::fs::create_dir_all(&crate_dir).expect("mkdir");
-        let schemas = SchemaDir::find(&crate_dir, None).expect("found");
+        let schemas = SchemaDir::find(&crate_dir, Some("../schemas"), None).expect("found");
         let names: Vec<&String> = schemas.names.keys().collect();
         assert_eq!(names, ["invoice.paid.v1"]);
         std::fs::remove_dir_all(&root).expect("cleanup");

@@ -2,8 +2,9 @@
 //! the runtime (`polyn::naming`), the code generator (`polyn-build`) and the
 //! handler macro (`polyn-macros`) apply one implementation: message and
 //! source names, NATS stream, consumer and queue-group names, migration file
-//! names, the "did you mean" suggestions of their errors, and the helper
-//! transforms of the other clients (version suffixes, underscored names).
+//! names, the "did you mean" suggestions of their errors, the helper
+//! transforms of the other clients (version suffixes, underscored names), and
+//! how a schemas folder's files are found ([`schema_files`]).
 //!
 //! All checks are anchored (`\A…\z`): a trailing newline is an error, unlike
 //! the `^…$` regexes of the Elixir client.
@@ -21,9 +22,11 @@
 //! assert_eq!(polyn_naming::trim_version_suffix("com.acme.user.created.v1"), "com.acme.user.created");
 //! ```
 
+mod schema_files;
 mod stream;
 mod transforms;
 
+pub use schema_files::{SCHEMAS_DIR_ENV, WalkError, schema_file_name, schema_files};
 pub use stream::is_stream_name;
 pub use transforms::{trim_version_suffix, underscore_name, version_suffix};
 

@@ -24,8 +24,9 @@ pub fn load_schemas(dir: impl AsRef<Path>) -> Result<Vec<SchemaFile>, Error> {
 }
 
 /// The paths of every `*.json` file under `dir`, sorted, skipping hidden
-/// files and folders: what [`load_schemas`] reads (and a build script
-/// watches).
+/// files and folders and following symlinks (`polyn_naming::schema_files`,
+/// the one walk every Polyn tool uses): what [`load_schemas`] reads (and a
+/// build script watches).
 ///
 /// ```no_run
 /// for path in polyn_schemas::schema_paths("schemas".as_ref())? {
@@ -34,35 +35,10 @@ pub fn load_schemas(dir: impl AsRef<Path>) -> Result<Vec<SchemaFile>, Error> {
 /// # Ok::<(), polyn_schemas::Error>(())
 /// ```
 pub fn schema_paths(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut found = Vec::new();
-    walk(dir, &mut found)?;
-    found.sort();
-    Ok(found)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io_error = |source| Error::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io_error)? {
-        let entry = entry.map_err(io_error)?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        // Follows symlinks, so a linked folder or file counts like a real one.
-        let metadata = std::fs::metadata(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if metadata.is_dir() {
-            walk(&path, found)?;
-        } else if path.extension().is_some_and(|ext| ext == "json") {
-            found.push(path);
-        }
-    }
-    Ok(())
+    polyn_naming::schema_files(dir).map_err(|err| Error::Io {
+        path: err.path,
+        source: err.source,
+    })
 }
 
 #[cfg(test)]
@@ -70,21 +46,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_json_at_any_depth_sorted() {
+    fn reads_the_files_polyn_naming_finds() {
+        // The walk's rules (depth, order, hidden entries, symlinks) are
+        // polyn_naming::schema_files' and tested there.
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::create_dir_all(root.join("b/deep")).unwrap();
-        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("b")).unwrap();
         std::fs::write(root.join("z.v1.json"), "{}").unwrap();
-        std::fs::write(root.join("b/deep/a.v1.json"), "{}").unwrap();
-        std::fs::write(root.join("b/readme.md"), "").unwrap();
-        std::fs::write(root.join(".git/x.v1.json"), "{}").unwrap();
-        std::fs::write(root.join(".hidden.v1.json"), "{}").unwrap();
+        std::fs::write(root.join("b/a.v1.json"), r#"{"type": "object"}"#).unwrap();
 
         let files = load_schemas(root).unwrap();
         let names: Vec<_> = files.iter().map(SchemaFile::name).collect();
         assert_eq!(names, ["a.v1", "z.v1"]);
-        assert_eq!(files[0].path(), root.join("b/deep/a.v1.json"));
+        assert_eq!(files[0].path(), root.join("b/a.v1.json"));
+        assert_eq!(files[0].text(), r#"{"type": "object"}"#);
     }
 
     #[test]

@@ -94,31 +94,33 @@ impl SandboxBuilder {
         self
     }
 
-    /// Registers every `*.json` under a schemas folder (any depth), named by
-    /// file stem, as `polyn up` would load them.
+    /// Registers every schema of a schemas folder, found as the build
+    /// script and `polyn up` find them (`*.json` at any depth, named by file
+    /// stem, hidden files and folders skipped, symlinks followed). A file
+    /// that cannot be read, or two files for one message, are
+    /// [`Error::InvalidConfig`] naming them.
     pub fn schemas_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, Error> {
-        let mut pending = vec![dir.as_ref().to_path_buf()];
-        while let Some(dir) = pending.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|err| Error::InvalidConfig {
-                message: format!("cannot read the schemas folder {}: {err}", dir.display()),
-            })?;
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if path.extension().is_some_and(|e| e == "json") {
-                    let name = path
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or_default()
-                        .to_owned();
-                    let text =
-                        std::fs::read_to_string(&path).map_err(|err| Error::InvalidConfig {
-                            message: format!("cannot read {}: {err}", path.display()),
-                        })?;
-                    self.schemas.insert(Schema::from_json_str(&name, &text)?);
-                }
+        let dir = dir.as_ref();
+        let files = polyn_schemas::load_schemas(dir).map_err(|err| Error::InvalidConfig {
+            message: format!("cannot read the schemas folder {}: {err}", dir.display()),
+        })?;
+        let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+        for file in &files {
+            if let Some(first) = seen.insert(file.name(), file.path()) {
+                return Err(Error::InvalidConfig {
+                    message: format!(
+                        "two schema files for the message `{}` under {}: {} and {}; keep one",
+                        file.name(),
+                        dir.display(),
+                        first.display(),
+                        file.path().display()
+                    ),
+                });
             }
+        }
+        for file in &files {
+            self.schemas
+                .insert(Schema::from_json_str(file.name(), file.text())?);
         }
         Ok(self)
     }

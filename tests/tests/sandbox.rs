@@ -332,3 +332,41 @@ async fn the_sandbox_topology_is_verified_against_a_real_server() {
         .await
         .expect("the server matches the sandbox");
 }
+
+#[test]
+fn a_schemas_folder_is_read_as_the_build_script_reads_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let schema = r#"{"type": "object", "properties": {"id": {"type": "string"}}}"#;
+    std::fs::create_dir_all(root.join("billing")).expect("mkdir");
+    std::fs::create_dir_all(root.join(".drafts")).expect("mkdir");
+    std::fs::write(root.join("billing/invoice.paid.v1.json"), schema).expect("write");
+    // Hidden folders and other files are skipped, as the build script does.
+    std::fs::write(root.join(".drafts/invoice.paid.v2.json"), "not JSON").expect("write");
+    std::fs::write(root.join("billing/README.md"), "notes").expect("write");
+    let sandbox = Sandbox::builder(config())
+        .schemas_dir(root)
+        .expect("the schemas load")
+        .build();
+    let schemas = sandbox.client().schemas().snapshot();
+    assert!(schemas.get("invoice.paid.v1").is_some());
+    assert!(schemas.get("invoice.paid.v2").is_none());
+
+    // The same message twice is refused, naming both files.
+    std::fs::write(root.join("invoice.paid.v1.json"), schema).expect("write");
+    let err = Sandbox::builder(config())
+        .schemas_dir(root)
+        .expect_err("two files for one message");
+    let text = err.to_string();
+    assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
+    assert!(
+        text.contains("two schema files for the message `invoice.paid.v1`"),
+        "{text}"
+    );
+    assert!(text.contains("billing/invoice.paid.v1.json"), "{text}");
+
+    let err = Sandbox::builder(config())
+        .schemas_dir(root.join("missing"))
+        .expect_err("no folder");
+    assert!(err.to_string().contains("missing"), "{err}");
+}
