@@ -136,7 +136,7 @@ impl Checker<'_> {
             self.keyword(key, value, pointer)?;
             pointer.truncate(len);
         }
-        Ok(())
+        check_integer_range(object, pointer)
     }
 
     fn keyword(&self, key: &str, value: &Value, pointer: &mut String) -> Result<(), Problem> {
@@ -342,6 +342,49 @@ impl Checker<'_> {
     }
 }
 
+/// An integer whose bounds no Rust integer holds (below `i64::MIN`, above
+/// `u64::MAX`, or negative and above `i64::MAX`) would accept values its
+/// generated field cannot: refused here, naming the property.
+fn check_integer_range(object: &Map<String, Value>, pointer: &str) -> Result<(), Problem> {
+    let integer = match object.get("type") {
+        Some(Value::String(name)) => name == "integer",
+        Some(Value::Array(names)) => names.iter().any(|name| name == "integer"),
+        _ => false,
+    };
+    if !integer {
+        return Ok(());
+    }
+    let bound = |key: &str| object.get(key).and_then(Value::as_f64);
+    let least = bound("minimum").or(bound("exclusiveMinimum"));
+    let most = bound("maximum").or(bound("exclusiveMaximum"));
+    // 2^63 and 2^64, exact in f64.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    let fits = match (least, most) {
+        (Some(least), _) if least < -I64_END => false,
+        (_, Some(most)) if most >= U64_END => false,
+        (Some(least), Some(most)) if least < 0.0 && most >= I64_END => false,
+        (None, Some(most)) if most >= I64_END => false,
+        _ => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    let show =
+        |value: Option<f64>| value.map_or_else(|| "unbounded".to_owned(), |v| format!("{v}"));
+    let at = if pointer.is_empty() { "/" } else { pointer };
+    Err(unsupported(
+        at,
+        format!(
+            "an integer from {} to {} fits no Rust integer type (i64 holds -2^63 to 2^63-1, u64 0 \
+             to 2^64-1), so values the schema accepts could not be decoded: narrow the bounds, \
+             or make it a `number`",
+            show(least),
+            show(most)
+        ),
+    ))
+}
+
 fn check_type(value: &Value, pointer: &str) -> Result<(), Problem> {
     let check_one = |name: &Value| match name.as_str() {
         Some(name) if TYPES.contains(&name) => Ok(()),
@@ -500,6 +543,41 @@ mod tests {
         assert_eq!(p.kind, Kind::Unsupported);
         let p = problem(json!({"definitions": {}, "$defs": {}}));
         assert_eq!(p.kind, Kind::Unsupported);
+    }
+
+    #[test]
+    fn integers_no_rust_integer_holds_are_refused() {
+        for bounds in [
+            json!({"minimum": -1e19}),
+            json!({"maximum": 1e20}),
+            json!({"minimum": -1, "maximum": 1e19}),
+            json!({"maximum": 1e19}),
+        ] {
+            let mut count = json!({"type": "integer"});
+            count
+                .as_object_mut()
+                .unwrap()
+                .extend(bounds.as_object().unwrap().clone());
+            let p = problem(json!({"properties": {"count": count}}));
+            assert_eq!(
+                (p.kind, p.pointer.as_str()),
+                (Kind::Unsupported, "/properties/count"),
+                "{bounds}"
+            );
+            assert!(
+                p.message.contains("fits no Rust integer type"),
+                "{}",
+                p.message
+            );
+        }
+        // u64 and i64 ranges, and numbers, are fine.
+        for fine in [
+            json!({"type": "integer", "minimum": 0, "maximum": 1.8e19}),
+            json!({"type": "integer", "minimum": -9.2e18, "maximum": 9.2e18}),
+            json!({"type": "number", "maximum": 1e300}),
+        ] {
+            check_root(&json!({"properties": {"n": fine}}), "TestV1").expect("fits");
+        }
     }
 
     #[test]

@@ -276,3 +276,39 @@ fn bad_runtime_path() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidOption { .. }), "{err:?}");
 }
+
+/// The strict rules of a schemas codebase, each broken once: every problem
+/// is reported at once, one line each, with the file and the line or JSON
+/// pointer, and nothing is generated.
+#[test]
+fn every_strict_rule_is_one_error_naming_file_and_place() {
+    let files = [
+        SchemaFile::new(
+            "schemas/orders.refunded.v1.schema.json",
+            r#"{"type": "object"}"#,
+        ),
+        SchemaFile::new(
+            "schemas/orders.paid.v1.json",
+            "{\n  \"$id\": \"orders:shipped:v1\",\n  \"type\": \"object\",\n  \"identity\": \"order\",\n  \"properties\": {\"id\": {\"type\": \"string\"}},\n  \"requried\": [\"id\"]\n}",
+        ),
+    ];
+    let err = polyn_build::generate(&files).unwrap_err();
+    let Error::Schemas { problems } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problems.len(), 4, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "4 problems in the schemas:\n\
+         schemas/orders.refunded.v1.schema.json: the message name `orders.refunded.v1.schema` \
+         does not end with a version token (`.v<N>`); name the file `orders.refunded.v1.json`\n\
+         schemas/orders.paid.v1.json:6 at `/requried`: unknown keyword `requried`: did you mean \
+         `required`? JSON Schema ignores unknown keywords, so as written it has no effect\n\
+         schemas/orders.paid.v1.json:2 at `/$id`: `$id` is `orders:shipped:v1`, which does not \
+         name this file's message `orders.paid.v1`: write `\"$id\": \"orders:paid:v1\"` \
+         (optionally after your domain, e.g. `com:acme:orders:paid:v1`), rename the file, or \
+         leave `$id` out\n\
+         schemas/orders.paid.v1.json:4 at `/identity`: `identity` field of `order` on \
+         orders.paid.v1 must also be defined in `properties`"
+    );
+}
