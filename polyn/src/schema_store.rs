@@ -32,6 +32,8 @@ use crate::{Drift, Error, Schema, Schemas};
 #[derive(Clone, Debug)]
 pub struct SchemaStore {
     current: Arc<ArcSwap<Schemas>>,
+    /// How many updates the watch has applied, bumped after each.
+    updates: tokio::sync::watch::Receiver<u64>,
     /// Stops the watch when the last clone is dropped.
     _watch: Option<Arc<WatchTask>>,
 }
@@ -48,9 +50,45 @@ impl Drop for WatchTask {
 impl SchemaStore {
     /// A store that never changes, e.g. built from generated event types.
     pub fn fixed(schemas: Schemas) -> Self {
+        // Nothing ever updates it.
+        let (_, updates) = tokio::sync::watch::channel(0);
         SchemaStore {
             current: Arc::new(ArcSwap::from_pointee(schemas)),
+            updates,
             _watch: None,
+        }
+    }
+
+    /// Waits until the store's schemas satisfy `condition`: at once if they
+    /// do now, else after the update from the bucket that makes them (a
+    /// schema put, changed or deleted by `polyn up`, the CLI or another
+    /// client). A store that does not follow a bucket ([`fixed`](Self::fixed),
+    /// the sandbox's) only checks now, and waits forever when the condition
+    /// does not hold: bound the wait with a timeout.
+    ///
+    /// ```no_run
+    /// # async fn run(client: polyn::Client) -> Result<(), tokio::time::error::Elapsed> {
+    /// // After `polyn schemas push`: wait until this client validates with the new schema.
+    /// let store = client.schemas();
+    /// tokio::time::timeout(
+    ///     std::time::Duration::from_secs(10),
+    ///     store.wait_until(|schemas| schemas.get("orders.placed.v2").is_some()),
+    /// )
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_until(&self, mut condition: impl FnMut(&Schemas) -> bool) {
+        let mut updates = self.updates.clone();
+        loop {
+            // Marked seen before looking, so an update after the look wakes us.
+            updates.borrow_and_update();
+            if condition(&self.snapshot()) {
+                return;
+            }
+            if updates.changed().await.is_err() {
+                // Nothing will update this store any more.
+                return std::future::pending().await;
+            }
         }
     }
 
@@ -133,11 +171,13 @@ impl SchemaStore {
         let current = Arc::new(ArcSwap::from_pointee(schemas));
         let weak = Arc::downgrade(&current);
         let bucket = bucket.to_owned();
+        let (updated, updates) = tokio::sync::watch::channel(0);
         let task = tokio::spawn(async move {
-            keep_current(weak, store, watch, bucket, revision).await;
+            keep_current(weak, store, watch, (bucket, updated), revision).await;
         });
         Ok(SchemaStore {
             current,
+            updates,
             _watch: Some(Arc::new(WatchTask(task.abort_handle()))),
         })
     }
@@ -205,7 +245,7 @@ async fn keep_current(
     current: std::sync::Weak<ArcSwap<Schemas>>,
     store: kv::Store,
     mut watch: kv::Watch,
-    bucket: String,
+    (bucket, updated): (String, tokio::sync::watch::Sender<u64>),
     mut revision: u64,
 ) {
     let mut retry = std::time::Duration::from_millis(100);
@@ -225,6 +265,7 @@ async fn keep_current(
                     apply(&mut next, &entry);
                     report_drift(&next, &bucket, &entry.key);
                     current.store(Arc::new(next));
+                    updated.send_modify(|count| *count += 1);
                     reloads.reloaded();
                     tracing::info!(bucket, key = %entry.key, op = ?entry.operation,
                         "schema store updated");
@@ -249,5 +290,23 @@ async fn keep_current(
                 Err(err) => tracing::warn!(bucket, error = %err, "re-watching the schema store"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waiting_returns_at_once_when_it_holds_and_never_on_a_fixed_store() {
+        let mut schemas = Schemas::new();
+        schemas.insert(Schema::from_json_str("ping.v1", r#"{"type":"object"}"#).unwrap());
+        let store = SchemaStore::fixed(schemas);
+        store
+            .wait_until(|schemas| schemas.get("ping.v1").is_some())
+            .await;
+        let never = store.wait_until(|schemas| schemas.get("pong.v1").is_some());
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(20), never).await;
+        assert!(waited.is_err(), "a fixed store does not change");
     }
 }

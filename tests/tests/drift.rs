@@ -23,20 +23,14 @@ async fn store(env: &PolynEnv, client: &polyn::Client, name: &str, schema: Value
     let kv = env.js.get_key_value("POLYN_SCHEMAS").await.expect("bucket");
     kv.put(name, schema.to_string().into()).await.expect("put");
     let digest = polyn::schemas::schema_digest(&schema);
-    // The store follows the bucket through a watch; nothing signals an
-    // update, so poll, bounded.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while client
-            .schemas()
-            .snapshot()
+    let seen = client.schemas().wait_until(|schemas| {
+        schemas
             .get(name)
-            .is_none_or(|schema| schema.digest() != digest)
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the client sees the new schema");
+            .is_some_and(|schema| schema.digest() == digest)
+    });
+    tokio::time::timeout(Duration::from_secs(10), seen)
+        .await
+        .expect("the client sees the new schema");
 }
 
 fn widget_schema(extra: Value) -> Value {

@@ -280,15 +280,15 @@ async fn publishes_and_consumption_are_measured() {
     schema["description"] = json!("changed in the store");
     let kv = env.js.get_key_value("POLYN_SCHEMAS").await.expect("bucket");
     kv.put(NAME, schema.to_string().into()).await.expect("put");
-    // The store follows the bucket through a watch; nothing signals an
-    // update, so poll, bounded.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while client.drift().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the client sees the new schema");
+    let digest = polyn::schemas::schema_digest(&schema);
+    let seen = client.schemas().wait_until(|schemas| {
+        schemas
+            .get(NAME)
+            .is_some_and(|schema| schema.digest() == digest)
+    });
+    tokio::time::timeout(Duration::from_secs(10), seen)
+        .await
+        .expect("the client sees the new schema");
     provider.force_flush().expect("flush");
     let exported = exporter.get_finished_metrics().expect("metrics");
     assert_eq!(drifted(&exported), 1);
