@@ -5,6 +5,7 @@
 mod events;
 mod setup;
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
@@ -52,7 +53,7 @@ async fn multiply(event: Event<CalcMultRequestV1>) -> Result<CalcMultResponseV1,
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
     // Polyn logs through `tracing`: binding, serving, retries, dead letters,
     // shutdown. `RUST_LOG` picks what is shown (default: info).
     tracing_subscriber::fmt()
@@ -62,6 +63,26 @@ async fn main() -> Result<(), Error> {
         )
         .with_writer(std::io::stderr)
         .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A Polyn error says what went wrong, where and what to do; its
+            // causes follow. (Returning it from `main` would print its
+            // `Debug` form instead.)
+            eprintln!("error: {err}");
+            let mut cause = err.source();
+            while let Some(error) = cause {
+                eprintln!("  caused by: {error}");
+                cause = error.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects (or starts the sandbox), serves the handlers while the demo
+/// runs, and prints what each did.
+async fn run() -> Result<(), Error> {
     let client = setup::client().await?;
     let (log, mut handled) = unbounded_channel();
     // Serve the handlers until the demo is over, then shut down gracefully.

@@ -51,7 +51,13 @@ async fn set_up_server(
     config: &Config,
     migrations: Migrations,
 ) -> Result<(), crate::Error> {
-    let nats = polyn::async_nats::connect(url).await?;
+    let nats = polyn::async_nats::connect(url).await.map_err(|err| {
+        format!(
+            "cannot connect to the NATS server at {}: {err}; start one (`nats-server -js`) or \
+             unset NATS_URL to run on the in-memory sandbox",
+            polyn::redact_url(url)
+        )
+    })?;
     let files: Vec<SchemaFile> = SCHEMAS
         .iter()
         .map(|(name, schema)| SchemaFile::new(format!("{name}.json"), *schema))

@@ -72,3 +72,27 @@ fn runs_on_a_real_server_and_again_on_the_same_setup() {
         assert_handled_all(&stdout);
     }
 }
+
+#[test]
+fn a_server_it_cannot_reach_is_one_readable_error() {
+    // A free port with nothing listening, and no time to wait for it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port();
+    let output = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .env("NATS_URL", format!("nats://127.0.0.1:{port}"))
+        .env("POLYN_CONNECT_RETRY", "0s")
+        .output()
+        .expect("the quickstart runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error = stderr
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    // The error's words (naming the server), not its `Debug` form.
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    assert!(!error.contains(" { "), "{error}");
+}
