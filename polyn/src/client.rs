@@ -161,7 +161,7 @@ impl Client {
             event_type: &event_type,
             time: &encode::now(),
         };
-        let schemas = self.inner.schemas.snapshot();
+        let schemas = self.inner.schemas.current();
         let schema = match schemas.get(name) {
             Some(schema) if !id.is_empty() && schema.is_valid(&data) => schema,
             _ => self.full_validation(&envelope, &data, &schemas)?,
@@ -251,7 +251,7 @@ impl Client {
 
     /// Decodes and validates a received message, in the protocol's order.
     pub(crate) fn decode(&self, payload: &[u8]) -> Result<Event<Value>, Error> {
-        let schemas = self.inner.schemas.snapshot();
+        let schemas = self.inner.schemas.current();
         crate::decode::decode_event(payload, self.inner.config.domain(), &schemas)
     }
 

@@ -206,7 +206,7 @@ impl Client {
         };
         note_digest(T::NAME, Some(digest));
         let Some(drift) =
-            crate::schema_store::drift_in(&self.schemas().snapshot(), T::NAME, digest)
+            crate::schema_store::drift_in(&self.schemas().current(), T::NAME, digest)
         else {
             return Ok(None);
         };

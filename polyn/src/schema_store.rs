@@ -82,7 +82,7 @@ impl SchemaStore {
         loop {
             // Marked seen before looking, so an update after the look wakes us.
             updates.borrow_and_update();
-            if condition(&self.snapshot()) {
+            if condition(&self.current()) {
                 return;
             }
             if updates.changed().await.is_err() {
@@ -92,8 +92,15 @@ impl SchemaStore {
         }
     }
 
-    /// The schemas as they are now. Cheap: one atomic load.
-    pub fn snapshot(&self) -> arc_swap::Guard<Arc<Schemas>> {
+    /// The schemas as they are now, kept as they are for as long as the
+    /// snapshot is held. Cheap: an atomic load and a reference count.
+    pub fn snapshot(&self) -> Arc<Schemas> {
+        self.current.load_full()
+    }
+
+    /// [`snapshot`](Self::snapshot) for the publish and receive paths: no
+    /// reference count, to be dropped soon.
+    pub(crate) fn current(&self) -> arc_swap::Guard<Arc<Schemas>> {
         self.current.load()
     }
 
@@ -105,7 +112,7 @@ impl SchemaStore {
     /// assert!(store.drift().is_empty());
     /// ```
     pub fn drift(&self) -> Vec<Drift> {
-        let schemas = self.snapshot();
+        let schemas = self.current();
         crate::drift::all_compiled()
             .into_iter()
             .filter_map(|(name, digest)| drift_in(&schemas, name, digest))
@@ -115,7 +122,7 @@ impl SchemaStore {
     /// The drift of the message `name`, if its type has drifted.
     pub(crate) fn drift_of(&self, name: &str) -> Option<Drift> {
         let digest = crate::drift::compiled(name)?;
-        drift_in(&self.snapshot(), name, digest)
+        drift_in(&self.current(), name, digest)
     }
 
     /// Loads the bucket and starts watching it. The watch ends when the last
