@@ -205,8 +205,7 @@ impl Client {
             return Ok(None);
         };
         note_digest(T::NAME, Some(digest));
-        let Some(drift) =
-            crate::schema_store::drift_in(&self.schemas().current(), T::NAME, digest)
+        let Some(drift) = crate::schema_store::drift_in(&self.schemas().current(), T::NAME, digest)
         else {
             return Ok(None);
         };

@@ -143,6 +143,21 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many publishes and settlements the sandbox remembers for
+    /// [`Sandbox::published`], [`Sandbox::settlements`] and
+    /// [`Sandbox::wait_for`] (default 10 000): beyond that the oldest are
+    /// forgotten, so a long run's memory stays bounded.
+    ///
+    /// ```
+    /// # let config = polyn::Config::builder().domain("com.test").source_root("svc").build()?;
+    /// let sandbox = polyn::Sandbox::builder(config).history(100).build();
+    /// # Ok::<(), polyn::Error>(())
+    /// ```
+    pub fn history(mut self, events: usize) -> Self {
+        self.world.history = events.max(1);
+        self
+    }
+
     /// How many times consumers declared after this deliver a message
     /// before giving up (default: no limit).
     pub fn max_deliver(mut self, max_deliver: u64) -> Self {
@@ -215,7 +230,8 @@ impl Sandbox {
         self.client.clone()
     }
 
-    /// Every event of `T` published so far (JetStream and core), in order.
+    /// The events of `T` published so far (JetStream and core), in order,
+    /// among the last [`history`](SandboxBuilder::history) publishes.
     pub fn published<T: EventType>(&self) -> Result<Vec<Event<T>>, Error> {
         self.published_json(T::NAME)?
             .into_iter()
@@ -246,9 +262,10 @@ impl Sandbox {
             .collect()
     }
 
-    /// Every settlement (ack, nak, term, expiry, give-up) so far, in order.
+    /// The settlements (ack, nak, term, expiry, give-up) so far, in order:
+    /// the last [`history`](SandboxBuilder::history) of them.
     pub fn settlements(&self) -> Vec<Settlement> {
-        self.shared.lock().settlements.clone()
+        self.shared.lock().settlements.iter().cloned().collect()
     }
 
     /// Publishes raw bytes on a subject, as a foreign or faulty publisher

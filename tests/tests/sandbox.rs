@@ -370,3 +370,27 @@ fn a_schemas_folder_is_read_as_the_build_script_reads_it() {
         .expect_err("no folder");
     assert!(err.to_string().contains("missing"), "{err}");
 }
+
+#[tokio::test]
+async fn the_history_is_bounded_and_keeps_the_latest() {
+    let sandbox = Sandbox::builder(config())
+        .schemas_dir(polyn_tests::env::schemas_dir())
+        .expect("schemas")
+        .stream("WIDGETS", &["widgets.created.v1"])
+        .history(3)
+        .build();
+    let client = sandbox.client();
+    for n in 0..5 {
+        client
+            .publish(widget(&format!("w{n}")))
+            .await
+            .expect("publish");
+    }
+    let ids: Vec<String> = sandbox
+        .published::<WidgetsCreatedV1>()
+        .expect("published")
+        .iter()
+        .map(|event| event.data().id.clone())
+        .collect();
+    assert_eq!(ids, ["w2", "w3", "w4"]);
+}

@@ -53,7 +53,7 @@ impl SandboxTransport {
             stream.ids.insert(id, sequence);
         }
         let name = stream.name.clone();
-        world.published.push(stored);
+        world.record_published(stored);
         world.fan_out(&Incoming {
             subject: message.subject,
             reply: None,
@@ -82,7 +82,7 @@ impl Transport for SandboxTransport {
 
     fn publish_core(&self, message: Outgoing) -> BoxFuture<'_, Result<(), Error>> {
         let mut world = self.shared.lock();
-        world.published.push(Stored {
+        world.record_published(Stored {
             sequence: 0,
             subject: message.subject.clone(),
             headers: message.headers.clone(),
@@ -112,7 +112,7 @@ impl Transport for SandboxTransport {
                 world.next_inbox += 1;
                 let inbox = format!("_INBOX.sandbox.{}", world.next_inbox);
                 world.inboxes.insert(inbox.clone(), tx);
-                world.published.push(Stored {
+                world.record_published(Stored {
                     sequence: 0,
                     subject: message.subject.clone(),
                     headers: message.headers.clone(),

@@ -1,7 +1,7 @@
 //! The in-memory state of one sandbox: streams, consumers, subscriptions
 //! and the record of every acknowledgement.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -64,8 +64,18 @@ impl Stored {
 pub(crate) struct StreamState {
     pub(crate) name: String,
     pub(crate) subjects: Vec<String>,
+    /// In sequence order (1, 2, 3, …): found by sequence in one step.
     pub(crate) messages: Vec<Stored>,
     pub(crate) ids: HashMap<String, u64>,
+}
+
+impl StreamState {
+    /// The stored message `seq`.
+    pub(crate) fn message(&self, seq: u64) -> Option<&Stored> {
+        let first = self.messages.first()?.sequence;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.messages.get(index).filter(|m| m.sequence == seq)
+    }
 }
 
 #[derive(Debug)]
@@ -95,7 +105,9 @@ pub(crate) struct Sub {
     pub(crate) tx: mpsc::UnboundedSender<Incoming>,
 }
 
-#[derive(Default)]
+/// How many publishes and settlements a sandbox remembers, by default.
+pub(crate) const DEFAULT_HISTORY: usize = 10_000;
+
 pub(crate) struct World {
     pub(crate) streams: Vec<StreamState>,
     pub(crate) consumers: Vec<ConsumerState>,
@@ -103,9 +115,28 @@ pub(crate) struct World {
     pub(crate) inboxes: HashMap<String, oneshot::Sender<Incoming>>,
     pub(crate) next_inbox: u64,
     pub(crate) round_robin: u64,
-    pub(crate) settlements: Vec<Settlement>,
-    /// Every message published, JetStream or core, in order.
-    pub(crate) published: Vec<Stored>,
+    /// The latest settlements, oldest first, at most `history` of them.
+    pub(crate) settlements: VecDeque<Settlement>,
+    /// The latest messages published, JetStream or core, oldest first, at
+    /// most `history` of them.
+    pub(crate) published: VecDeque<Stored>,
+    pub(crate) history: usize,
+}
+
+impl Default for World {
+    fn default() -> Self {
+        World {
+            streams: Vec::new(),
+            consumers: Vec::new(),
+            subs: Vec::new(),
+            inboxes: HashMap::new(),
+            next_inbox: 0,
+            round_robin: 0,
+            settlements: VecDeque::new(),
+            published: VecDeque::new(),
+            history: DEFAULT_HISTORY,
+        }
+    }
 }
 
 /// The shared state of one sandbox and the signal that it changed.
@@ -133,6 +164,14 @@ impl Shared {
 }
 
 impl World {
+    /// Remembers a publish, forgetting the oldest beyond the history.
+    pub(crate) fn record_published(&mut self, stored: Stored) {
+        if self.published.len() >= self.history {
+            self.published.pop_front();
+        }
+        self.published.push_back(stored);
+    }
+
     /// Delivers a message to matching core subscriptions (one member per
     /// queue group). Returns how many received it.
     pub(crate) fn fan_out(&mut self, message: &Incoming) -> usize {
@@ -234,15 +273,19 @@ impl World {
         let state = &self.consumers[consumer];
         let message = self
             .stream_index(&state.stream)
-            .and_then(|s| self.streams[s].messages.iter().find(|m| m.sequence == seq));
-        self.settlements.push(Settlement {
+            .and_then(|s| self.streams[s].message(seq));
+        let settlement = Settlement {
             id: message.and_then(Stored::id),
             subject: message.map(|m| m.subject.clone()).unwrap_or_default(),
             consumer: state.name.clone(),
             stream_sequence: seq,
             delivered,
             kind,
-        });
+        };
+        if self.settlements.len() >= self.history {
+            self.settlements.pop_front();
+        }
+        self.settlements.push_back(settlement);
     }
 
     /// Takes the next message for a consumer, if one is available now.
@@ -282,11 +325,7 @@ impl World {
                 deadline: now + state.ack_wait,
             },
         );
-        let message = self.streams[stream]
-            .messages
-            .iter()
-            .find(|m| m.sequence == seq)?
-            .clone();
+        let message = self.streams[stream].message(seq)?.clone();
         Some((message, delivered))
     }
 }
