@@ -528,10 +528,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                                 release(&mut reserved, count);
                                 if let Some(problem) = problem {
                                     tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
-                                    self.monitor.set_error(&problem);
-                                    pulling = false;
-                                    self.monitor.set_pulling(false);
-                                    if let Some(error) = self.check_presence().await {
+                                    if let Some(error) = self.pull_trouble(&problem, &mut pulling).await {
                                         fatal = Some(error);
                                         stopping = true;
                                         continue;
@@ -570,10 +567,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                 Err(err) => {
                     drop(permit);
                     tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                    self.monitor.set_error(&err);
-                    pulling = false;
-                    self.monitor.set_pulling(false);
-                    if let Some(error) = self.check_presence().await {
+                    if let Some(error) = self.pull_trouble(&err, &mut pulling).await {
                         fatal = Some(error);
                         stopping = true;
                         continue;
@@ -633,6 +627,20 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
             shutdown_deadline: self.shutdown_deadline,
             _type: PhantomData,
         })
+    }
+
+    /// After a failed or interrupted pull: shows `problem` in the health,
+    /// marks the consumer not pulling, and returns the error that ends the
+    /// run when the consumer or its stream has been missing too long.
+    async fn pull_trouble(
+        &self,
+        problem: &(dyn std::fmt::Display + Sync),
+        pulling: &mut bool,
+    ) -> Option<Error> {
+        self.monitor.set_error(problem);
+        *pulling = false;
+        self.monitor.set_pulling(false);
+        self.check_presence().await
     }
 
     /// After a failed pull: whether the consumer and its stream are still

@@ -129,10 +129,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                         }
                         Err(err) => {
                             tracing::warn!(consumer = %self.consumer, error = %err, "pull failed; retrying");
-                            self.monitor.set_error(&err);
-                            pulling = false;
-                            self.monitor.set_pulling(false);
-                            if let Some(error) = self.check_presence().await {
+                            if let Some(error) = self.pull_trouble(&err, &mut pulling).await {
                                 fatal = Some(error);
                                 break 'batches;
                             }
@@ -161,10 +158,7 @@ impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
                             asked = asked.saturating_sub(count);
                             if let Some(problem) = problem {
                                 tracing::warn!(consumer = %self.consumer, problem, "pull interrupted");
-                                self.monitor.set_error(&problem);
-                                pulling = false;
-                                self.monitor.set_pulling(false);
-                                if let Some(error) = self.check_presence().await {
+                                if let Some(error) = self.pull_trouble(&problem, &mut pulling).await {
                                     fatal = Some(error);
                                     break 'batches;
                                 }
