@@ -6,7 +6,8 @@
 use clap::Subcommand;
 use polyn::async_nats::jetstream::{self, ErrorCode, stream};
 use polyn::async_nats::{self, HeaderMap};
-use polyn::{Client, Config, DEAD_LETTER_NAME, DEAD_LETTER_STREAM, DeadLetter};
+use polyn::dead_letter::{DEAD_LETTER_NAME, DEAD_LETTER_STREAM};
+use polyn::{Client, Config, DeadLetter};
 use serde_json::{Value, json};
 
 use crate::operate::one_line;
@@ -226,7 +227,7 @@ fn servers(config: &Config) -> String {
     config
         .servers()
         .iter()
-        .map(|url| polyn::redact_url(url))
+        .map(|url| polyn::config::redact_url(url))
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -71,8 +71,8 @@ subjects = [\"{subject}\"]
 /// A migration creating the dead-letter stream: `POLYN_DEAD_LETTERS` on
 /// `polyn.deadletter.v1.>`, on file, each dead letter kept 30 days.
 pub(crate) fn dead_letters() -> String {
-    let name = polyn::DEAD_LETTER_STREAM;
-    let subject = format!("{}.>", polyn::DEAD_LETTER_NAME);
+    let name = polyn::dead_letter::DEAD_LETTER_STREAM;
+    let subject = format!("{}.>", polyn::dead_letter::DEAD_LETTER_NAME);
     format!(
         "# The dead-letter stream: the messages Polyn consumers give up on (their last
 # delivery failed, the failure was permanent, or the message is invalid), one
@@ -257,11 +257,12 @@ mod tests {
         let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(schema["$id"], "orders:placed:v1");
         assert_eq!(schema["properties"], json!({}));
-        polyn::Schema::compile("orders.placed.v1", &schema).expect("a valid schema");
+        polyn::schema::Schema::compile("orders.placed.v1", &schema).expect("a valid schema");
     }
 
     fn parses(file: &str, text: &str) {
-        polyn::Migration::parse(file, text).unwrap_or_else(|err| panic!("{err}\n{text}"));
+        polyn::migration::Migration::parse(file, text)
+            .unwrap_or_else(|err| panic!("{err}\n{text}"));
     }
 
     #[test]
@@ -280,18 +281,20 @@ mod tests {
                 "widgets.created.v1",
             ),
         );
-        let dead_letters = polyn::Migration::parse(&file, &dead_letters()).expect("parses");
-        let [polyn::Operation::CreateStream(config)] = dead_letters.up() else {
+        let dead_letters =
+            polyn::migration::Migration::parse(&file, &dead_letters()).expect("parses");
+        let [polyn::migration::Operation::CreateStream(config)] = dead_letters.up() else {
             panic!("one create_stream: {:?}", dead_letters.up());
         };
-        assert_eq!(config.name, polyn::DEAD_LETTER_STREAM);
+        assert_eq!(config.name, polyn::dead_letter::DEAD_LETTER_STREAM);
         assert_eq!(config.subjects, ["polyn.deadletter.v1.>"]);
         assert_eq!(config.max_age, std::time::Duration::from_secs(30 * 86_400));
         assert_eq!(
             config.storage,
             polyn::async_nats::jetstream::stream::StorageType::File
         );
-        let empty = polyn::Migration::parse(&file, &empty()).expect_err("nothing to run yet");
+        let empty =
+            polyn::migration::Migration::parse(&file, &empty()).expect_err("nothing to run yet");
         assert!(
             empty.to_string().contains("it has no operations"),
             "{empty}"

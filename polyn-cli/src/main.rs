@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use polyn::{Config, Migration, Migrations, Migrator};
+use polyn::Config;
+use polyn::migration::{Migration, Migrations, Migrator};
 use serde_json::json;
 
 /// Provisioning for Polyn services: migrations of the streams and

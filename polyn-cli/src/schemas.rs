@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use polyn::Registry;
+use polyn::schema::Registry;
 use polyn::schemas::{CheckedSchema, SchemasDiff};
 use serde_json::{Value, json};
 
@@ -314,7 +314,7 @@ struct Report {
     /// Names only in the old set (never deleted implicitly).
     only_old: Vec<String>,
     /// Names in both whose change breaks, with every breaking change.
-    breaking: Vec<(String, Vec<polyn::Incompatibility>)>,
+    breaking: Vec<(String, Vec<polyn::schema::Incompatibility>)>,
 }
 
 /// Compares every schema of `new` with the same name in `old`.
@@ -327,7 +327,7 @@ fn compare(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Repo
         breaking: Vec::new(),
     };
     for (name, _) in diff.changed {
-        let changes = polyn::incompatibilities(&old[&name], &new[&name]);
+        let changes = polyn::schema::incompatibilities(&old[&name], &new[&name]);
         if changes.is_empty() {
             report.compatible.push(name);
         } else {

@@ -5,9 +5,10 @@
 //! purged, and a missing stream one clear error saying what to run.
 
 use assert_cmd::Command;
+use polyn::DeadLetter;
 use polyn::async_nats::HeaderMap;
 use polyn::async_nats::jetstream::stream::StorageType;
-use polyn::{DEAD_LETTER_NAME, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason};
+use polyn::dead_letter::{DEAD_LETTER_NAME, DEAD_LETTER_STREAM, DeadLetterReason};
 use polyn_tests::{NatsServer, PolynEnv};
 use serde_json::{Value, json};
 

@@ -63,7 +63,8 @@ fn gen_schema_writes_the_template_and_refuses_duplicates_and_bad_names() {
 }
 "##
     );
-    polyn::Schema::from_json_str("orders.placed.v1", &text).expect("a schema Polyn compiles");
+    polyn::schema::Schema::from_json_str("orders.placed.v1", &text)
+        .expect("a schema Polyn compiles");
 
     // Sub-folders, another schemas folder, and the JSON form.
     let (ok, stdout, stderr) = run(

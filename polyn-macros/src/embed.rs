@@ -44,7 +44,7 @@ fn expand(args: TokenStream, manifest_dir: Option<&Path>) -> syn::Result<TokenSt
     // seen at the next build of the crate (a build.rs with
     // `cargo:rerun-if-changed=polyn/migrations` makes that automatic).
     Ok(quote! {
-        ::polyn::Migrations::from_files([#(#entries),*])
+        ::polyn::migration::Migrations::from_files([#(#entries),*])
     })
 }
 

@@ -129,7 +129,7 @@ use proc_macro::TokenStream;
 /// | `schemas = "path"` | the schemas folder for `event`, relative to the crate's `Cargo.toml` |
 /// | `source = "billing"` | refines the consumer name (`<source_root>_<source>_<event>`); lowercase alphanumeric tokens separated by `.` or `:` |
 /// | `consumer = "..."`, `stream = "..."` | bind this durable consumer, in this stream, instead of the conventional ones |
-/// | `concurrency = 8` | messages handled at once (at least 1; default `polyn::DEFAULT_CONCURRENCY`), for every kind of handler |
+/// | `concurrency = 8` | messages handled at once (at least 1; default `polyn::consumer::DEFAULT_CONCURRENCY`), for every kind of handler |
 /// | `batch = 16` | messages per pull (at least 1; default: half of the concurrency plus the prefetch) |
 /// | `prefetch = 256` | messages fetched ahead of the handlers (default 256; see `polyn::HandlerOptions::prefetch`) |
 /// | `backoff = "1s"` | the redelivery delay after an error or a panic, doubled per delivery (default 1 s); an integer followed by `ms`, `s`, `m` or `h` |
@@ -148,8 +148,8 @@ use proc_macro::TokenStream;
 /// of its `State<S>` argument, or for every `S` when it takes none, so it
 /// works with both `Client::serve` and `Client::serve_with`. Serve it by
 /// name: `client.serve(&[&on_a, &on_b], shutdown)`. Its `spec()` is the
-/// `polyn::HandlerSpec` of the options; its `bind()` binds the function with
-/// `polyn::Binder::pull`, `core` or `request`, decoding each event into `T`.
+/// `polyn::consumer::HandlerSpec` of the options; its `bind()` binds the function with
+/// `polyn::consumer::Binder::pull`, `core` or `request`, decoding each event into `T`.
 ///
 /// The function itself stays callable, as `on_widget::call(event, ctx,
 /// State(db)).await`, for unit tests, with a context made by
@@ -205,13 +205,13 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// A service's migration files (`*.toml` in the folder given, relative to
 /// the crate's `Cargo.toml`; default `polyn/migrations`), baked into the
-/// binary: a `Result<polyn::Migrations, polyn::Error>`, so a release build
+/// binary: a `Result<polyn::migration::Migrations, polyn::Error>`, so a release build
 /// migrates itself with no files on the host. File names are checked at
 /// compile time; their contents when the expression runs.
 ///
 /// ```ignore
 /// let migrations = polyn::migrations!("polyn/migrations")?;
-/// polyn::Migrator::new(migrations, config.source_root()).migrate(&nats).await?;
+/// polyn::migration::Migrator::new(migrations, config.source_root()).migrate(&nats).await?;
 /// ```
 ///
 /// A changed file rebuilds the crate; a new file is seen at the crate's

@@ -8,10 +8,17 @@ use futures_util::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use crate::{
-    BoxError, Client, ConsumerStats, Context, Error, Event, EventType, HandlerKind, HandlerSpec,
-    IntoOutcome, Monitor,
-};
+use crate::client::Client;
+use crate::consumer::ConsumerStats;
+use crate::consumer::Context;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
+use crate::handler::HandlerKind;
+use crate::handler::HandlerSpec;
+use crate::monitor::Monitor;
+use crate::outcome::BoxError;
+use crate::outcome::IntoOutcome;
 
 /// Handed to [`Handler::bind`](crate::Handler::bind) by
 /// [`Client::serve`](crate::Client::serve): binds the handler's typed

@@ -96,7 +96,7 @@ const HANDLED: &[&str] = &[
 /// use serde_json::json;
 /// let old = json!({"type": "object", "properties": {"id": {"type": "string"}}});
 /// let new = json!({"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]});
-/// let breaks = polyn::incompatibilities(&old, &new);
+/// let breaks = polyn::schema::incompatibilities(&old, &new);
 /// assert_eq!(breaks.len(), 2);
 /// assert_eq!(breaks[0].path, "/properties/id");
 /// ```
@@ -114,15 +114,19 @@ pub fn incompatibilities(old: &Value, new: &Value) -> Vec<Incompatibility> {
 /// use serde_json::json;
 /// let old = json!({"type": "object", "properties": {"id": {"type": "string"}}});
 /// let new = json!({"type": "object", "properties": {}});
-/// let err = polyn::check_compatibility("orders.placed.v1", &old, &new).unwrap_err();
+/// let err = polyn::schema::check_compatibility("orders.placed.v1", &old, &new).unwrap_err();
 /// assert!(err.to_string().contains("orders.placed.v2"));
 /// ```
-pub fn check_compatibility(name: &str, old: &Value, new: &Value) -> Result<(), crate::Error> {
+pub fn check_compatibility(
+    name: &str,
+    old: &Value,
+    new: &Value,
+) -> Result<(), crate::error::Error> {
     let changes = incompatibilities(old, new);
     if changes.is_empty() {
         return Ok(());
     }
-    Err(crate::Error::IncompatibleSchema {
+    Err(crate::error::Error::IncompatibleSchema {
         name: name.to_owned(),
         next: crate::naming::next_version(name).unwrap_or_else(|| format!("{name}.v2")),
         changes,

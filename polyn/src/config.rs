@@ -1,9 +1,15 @@
 //! [`Config`]: who this service is (domain, source root) and where NATS is.
 
+pub use crate::credentials::{Auth, Secret, Tls};
+pub use crate::drift::DriftPolicy;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Auth, DriftPolicy, Error, Event, Secret, Tls, naming};
+use crate::error::Error;
+use crate::event::Event;
+use crate::naming;
+use crate::protocol_text;
 
 /// The default schema store bucket.
 const DEFAULT_SCHEMA_BUCKET: &str = "POLYN_SCHEMAS";
@@ -90,7 +96,7 @@ impl ConfigBuilder {
     ///     .server("nats://app:s3cret@nats.internal:4222")
     ///     .build()?;
     /// assert_eq!(config.servers(), ["nats://nats.internal:4222"]);
-    /// assert!(matches!(config.auth(), polyn::Auth::UserPassword { user, .. } if user == "app"));
+    /// assert!(matches!(config.auth(), polyn::config::Auth::UserPassword { user, .. } if user == "app"));
     /// # Ok::<(), polyn::Error>(())
     /// ```
     pub fn server(mut self, url: impl Into<String>) -> Self {
@@ -176,12 +182,17 @@ impl ConfigBuilder {
 
     /// Checks every value and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
-        let domain = check_setting("domain", "POLYN_DOMAIN", self.domain, "It must")?;
+        let domain = check_setting(
+            "domain",
+            "POLYN_DOMAIN",
+            self.domain,
+            "It must be lowercase, alphanumeric and dot/colon separated",
+        )?;
         let source_root = check_setting(
             "source_root",
             "POLYN_SOURCE_ROOT",
             self.source_root,
-            "Event source must",
+            protocol_text::SOURCE_NAME_RULE,
         )?;
         let schema_bucket = self
             .schema_bucket
@@ -250,8 +261,8 @@ impl std::fmt::Debug for Config {
 /// A server URL with any `user:password@` replaced by `***@`, for logs and errors.
 ///
 /// ```
-/// assert_eq!(polyn::redact_url("nats://app:pw@host:4222"), "nats://***@host:4222");
-/// assert_eq!(polyn::redact_url("nats://host:4222"), "nats://host:4222");
+/// assert_eq!(polyn::config::redact_url("nats://app:pw@host:4222"), "nats://***@host:4222");
+/// assert_eq!(polyn::config::redact_url("nats://host:4222"), "nats://host:4222");
 /// ```
 pub fn redact_url(url: &str) -> String {
     match crate::server_url::Userinfo::split(url) {
@@ -279,15 +290,14 @@ fn check_setting(
     setting: &str,
     variable: &str,
     value: Option<String>,
-    lead: &str,
+    rule: &str,
 ) -> Result<String, Error> {
     match value {
         Some(value) if naming::is_source_name(&value) => Ok(value),
         other => Err(Error::InvalidConfig {
             message: format!(
-                "You must configure the `{setting}` for Polyn. {lead} be lowercase, alphanumeric \
-                 and dot/colon separated, got {}; set it with `Config::builder().{setting}(..)` \
-                 or the {variable} environment variable",
+                "You must configure the `{setting}` for Polyn. {rule}, got {}; set it with \
+                 `Config::builder().{setting}(..)` or the {variable} environment variable",
                 match &other {
                     Some(value) => format!("{value:?}"),
                     None => "nothing".to_owned(),

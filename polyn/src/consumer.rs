@@ -2,6 +2,15 @@
 //! consumer, with bounded concurrency, backoff, invalid-message handling and
 //! graceful shutdown.
 
+pub use crate::binder::{Binder, Bound};
+pub use crate::handler::{Handler, HandlerKind, HandlerSpec};
+pub use crate::handler_options::{
+    DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES, HandlerOptions, MAX_CONCURRENCY,
+};
+pub use crate::invalid_message::{Action, InvalidMessage};
+/// A boxed, sendable future, as [`Handler::bind`] returns.
+pub use futures_util::future::BoxFuture;
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -26,12 +35,14 @@ pub(crate) use stats::Counters;
 use handling::spawn_handler;
 use slots::{release, take_one, take_slots, try_take_slots};
 
+use crate::client::Client;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
 use crate::monitor::Missing;
+use crate::monitor::Monitor;
+use crate::outcome::IntoOutcome;
 use crate::transport::{AckKind, Delivery, Presence, PullConsumer, PullEvent};
-use crate::{
-    Client, Error, Event, EventType, HandlerKind, HandlerOptions, IntoOutcome, InvalidMessage,
-    Monitor,
-};
 
 /// How long a consumer or stream may be missing while a consumer runs
 /// before [`Consumer::run`] ends with an error, by default.
@@ -226,7 +237,7 @@ impl<T: DeserializeOwned + Send + 'static> ConsumerBuilder<T> {
             match self
                 .client
                 .transport()
-                .stream_for_subject(crate::DeadLetter::subject(&consumer))
+                .stream_for_subject(crate::dead_letter::DeadLetter::subject(&consumer))
                 .await
             {
                 Ok(stream) => Some(stream),

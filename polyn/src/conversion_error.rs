@@ -16,7 +16,7 @@ use std::fmt;
 /// (`OrdersPlacedV1LinesItemSku` for `lines[].sku` of `orders.placed.v1`).
 ///
 /// ```
-/// use polyn::{Constraint, ConversionError};
+/// use polyn::validation::{Constraint, ConversionError};
 ///
 /// let err = ConversionError::new("OrdersPlacedV1LinesItemSku", Constraint::MaxLength(4), "gear-12");
 /// assert_eq!(

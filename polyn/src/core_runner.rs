@@ -12,16 +12,24 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{Semaphore, watch};
 use tracing::Instrument;
 
-use crate::client::{TEMPORARY, record_message_id};
+use crate::client::Client;
+use crate::client::spans::{TEMPORARY, record_message_id};
+use crate::consumer::ConsumerStats;
+use crate::consumer::Context;
 use crate::consumer::Counters;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
 use crate::guard::{error_chain, guarded};
+use crate::handler_options::HandlerOptions;
+use crate::invalid_message::InvalidMessage;
 use crate::invalid_message::report;
+use crate::monitor::Monitor;
+use crate::outcome::BoxError;
+use crate::outcome::IntoOutcome;
+use crate::publish::PublishOptions;
 use crate::telemetry;
 use crate::transport::{Incoming, Outgoing, Subscription};
-use crate::{
-    BoxError, Client, ConsumerStats, Context, Error, Event, EventType, HandlerOptions, IntoOutcome,
-    InvalidMessage, Monitor, PublishOptions,
-};
 
 /// The header a NATS service names an error in.
 pub(crate) const SERVICE_ERROR: &str = "Nats-Service-Error";
@@ -61,7 +69,7 @@ impl Job {
             subject: message.subject.clone(),
             stream_sequence: 0,
             delivered: 1,
-            action: crate::Action::Reported,
+            action: crate::invalid_message::Action::Reported,
             payload: message.payload.clone(),
         };
         report(&self.options, &self.monitor, &invalid);

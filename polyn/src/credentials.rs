@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// print `***`; read it with [`Secret::expose`].
 ///
 /// ```
-/// let token = polyn::Secret::new("s3cr3t");
+/// let token = polyn::config::Secret::new("s3cr3t");
 /// assert_eq!(format!("{token:?}"), "Secret(***)");
 /// assert_eq!(token.expose(), "s3cr3t");
 /// ```
@@ -42,7 +42,7 @@ impl fmt::Display for Secret {
 /// How the client authenticates. Passed through to `async-nats`.
 ///
 /// ```
-/// let auth = polyn::Auth::UserPassword { user: "app".into(), password: polyn::Secret::new("pw") };
+/// let auth = polyn::config::Auth::UserPassword { user: "app".into(), password: polyn::config::Secret::new("pw") };
 /// assert!(!format!("{auth:?}").contains("pw\""));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub enum Auth {
 /// TLS settings. Passed through to `async-nats`.
 ///
 /// ```
-/// let tls = polyn::Tls::default().require().ca_file("ca.pem");
+/// let tls = polyn::config::Tls::default().require().ca_file("ca.pem");
 /// assert!(tls.required);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

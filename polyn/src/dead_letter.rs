@@ -14,9 +14,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::MSG_ID_HEADER;
+use crate::client::Client;
+use crate::client::publishing::MSG_ID_HEADER;
+use crate::error::Error;
+use crate::publish::PublishAck;
 use crate::transport::Outgoing;
-use crate::{Client, Error, PublishAck};
 
 /// The message name of dead letters.
 pub const DEAD_LETTER_NAME: &str = "polyn.deadletter.v1";
@@ -48,7 +50,8 @@ pub enum DeadLetterReason {
 /// given up on, and where it came from.
 ///
 /// ```
-/// use polyn::{DeadLetter, DeadLetterReason};
+/// use polyn::DeadLetter;
+/// use polyn::dead_letter::DeadLetterReason;
 /// let letter = DeadLetter::new(b"{\"id\":\"1\"}", DeadLetterReason::Invalid);
 /// assert_eq!(letter.event, Some(serde_json::json!({"id": "1"})));
 /// assert_eq!(letter.original_payload(), b"{\"id\":\"1\"}");

@@ -5,7 +5,7 @@
 //!
 //! The one-pass path reads the envelope straight into an event, checks the
 //! envelope by hand with rules that are a strict subset of
-//! [`CLOUD_EVENT_SCHEMA`](crate::CLOUD_EVENT_SCHEMA), and validates only
+//! [`CLOUD_EVENT_SCHEMA`](crate::validation::CLOUD_EVENT_SCHEMA), and validates only
 //! `data` against its schema. Whenever a rule does not plainly hold, it
 //! steps aside and the full path decides, so the two never disagree on
 //! what is valid (a unit test compares them).
@@ -15,9 +15,12 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::error::Error;
+use crate::event::Event;
 use crate::event::{PolynData, STRING_ATTRIBUTES};
+use crate::naming;
 use crate::schema::Schemas;
-use crate::{Error, Event, naming, validate_event};
+use crate::validation::validate_event;
 
 /// Decodes and validates a received event against `schemas`.
 pub(crate) fn decode_event(
@@ -30,7 +33,7 @@ pub(crate) fn decode_event(
     }
     let value: Value = serde_json::from_slice(payload).map_err(|err| Error::Decode {
         message: crate::excerpt::excerpt(payload),
-        reason: format!("{err}"),
+        source: err,
     })?;
     validate_event(&value, domain, schemas)?;
     Event::from_json(value)
@@ -292,7 +295,7 @@ mod properties;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Schema;
+    use crate::schema::Schema;
     use serde_json::json;
 
     pub(super) fn schemas() -> Schemas {

@@ -5,7 +5,10 @@
 
 use serde_json::Value;
 
-use crate::{Client, Error, Event, EventType};
+use crate::client::Client;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
 
 impl Client {
     /// Decodes the bytes of a received message and validates it, as Polyn's
@@ -24,7 +27,7 @@ impl Client {
     ///   <id> from <source> is not valid` with one ``Property: `#<pointer>` ``
     ///   line per problem;
     /// - a `type` with no schema in the store: [`Error::Validation`] whose
-    ///   [`is_schema_not_found`](crate::ValidationError::is_schema_not_found)
+    ///   [`is_schema_not_found`](crate::validation::ValidationError::is_schema_not_found)
     ///   is true, `Schema for <name> does not exist. …`;
     /// - `data` its schema rejects: [`Error::Validation`], one
     ///   ``Property: `#/data/…` `` line per violation.
@@ -32,8 +35,11 @@ impl Client {
     /// The incoming `type`, `source`, `polyndata` and unknown extension
     /// attributes are kept as they came.
     ///
-    /// ```
-    /// use polyn::{Config, Sandbox, Schema};
+    #[cfg_attr(feature = "testing", doc = "```")]
+    #[cfg_attr(not(feature = "testing"), doc = "```ignore")]
+    /// use polyn::testing::Sandbox;
+    /// use polyn::Config;
+    /// use polyn::schema::Schema;
     /// use serde_json::json;
     ///
     /// let config = Config::builder().domain("com.test").source_root("user.backend").build()?;
@@ -86,8 +92,10 @@ impl Client {
     /// `data` that `T` cannot hold (a number beyond its integer's range,
     /// say) is [`Error::DataType`], naming the field.
     ///
-    /// ```
-    /// use polyn::{Config, EventType, Sandbox, Schema};
+    #[cfg_attr(feature = "testing", doc = "```")]
+    #[cfg_attr(not(feature = "testing"), doc = "```ignore")]
+    /// use polyn::testing::Sandbox;
+    /// use polyn::{Config, EventType};
     /// use serde_json::json;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize)]

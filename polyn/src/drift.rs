@@ -11,14 +11,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::{Mutex, RwLock};
 
-use crate::{Client, Error, EventType};
+use crate::client::Client;
+use crate::error::Error;
+use crate::event_type::EventType;
 
 /// What a client does when a type it uses has drifted from the schema
-/// store. Set with [`ConfigBuilder::schema_drift`](crate::ConfigBuilder::schema_drift)
+/// store. Set with [`ConfigBuilder::schema_drift`](crate::config::ConfigBuilder::schema_drift)
 /// or `POLYN_SCHEMA_DRIFT` (`warn`, `refuse-start`, `refuse-publish`).
 ///
 /// Whatever the policy, events are validated against the store's schema,
-/// the drift shows in each handler's [`Health`](crate::Health) and
+/// the drift shows in each handler's [`Health`](crate::serve::Health) and
 /// [`Client::drift`](crate::Client::drift), and a validation error of a
 /// drifted type says that the type and the store differ.
 ///
@@ -26,10 +28,10 @@ use crate::{Client, Error, EventType};
 /// let config = polyn::Config::builder()
 ///     .domain("com.acme")
 ///     .source_root("orders")
-///     .schema_drift(polyn::DriftPolicy::RefuseStart)
+///     .schema_drift(polyn::config::DriftPolicy::RefuseStart)
 ///     .build()?;
-/// assert_eq!(config.schema_drift(), polyn::DriftPolicy::RefuseStart);
-/// assert_eq!("refuse-publish".parse(), Ok(polyn::DriftPolicy::RefusePublish));
+/// assert_eq!(config.schema_drift(), polyn::config::DriftPolicy::RefuseStart);
+/// assert_eq!("refuse-publish".parse(), Ok(polyn::config::DriftPolicy::RefusePublish));
 /// # Ok::<(), polyn::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
+use crate::event::CONTENT_TYPE;
+use crate::event::SPEC_VERSION;
 use crate::event::{RUST_POLYNDATA, format_time};
-use crate::{CONTENT_TYPE, SPEC_VERSION};
 
 /// The parts of an outgoing envelope that vary per event.
 pub(crate) struct Envelope<'a> {
@@ -53,7 +54,7 @@ pub(crate) fn encode(envelope: &Envelope<'_>, data: &Value) -> Result<Vec<u8>, s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Event;
+    use crate::event::Event;
     use serde_json::json;
 
     #[test]

@@ -1,24 +1,46 @@
 //! The one error type of the Polyn runtime.
 
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::compatibility::Incompatibility;
+use crate::drift::Drift;
+use crate::error_kind::ErrorKind;
+use crate::outcome::BoxError;
+use crate::protocol_text;
 use crate::validation::ValidationError;
 
 /// Everything that can go wrong in Polyn.
 ///
-/// Each message says what was wrong and what to do about it. Where the Polyn
-/// protocol mandates a text (a missing schema store, a missing schema, an
-/// undecodable message, a missing consumer) that text is used verbatim.
+/// Each message says what was wrong, where, and what to do about it. Where
+/// the Polyn protocol mandates a text (a missing schema store, a missing
+/// schema, an undecodable message, a missing consumer) that text is used
+/// verbatim.
+///
+/// [`Error::kind`] groups the variants by what a caller can do about them.
+/// The cause of a failure (the serde, JSON Schema, NATS or I/O error) is
+/// kept as the error's [`source`](std::error::Error::source), so it can be
+/// downcast; the message also quotes it, so a log line of the message alone
+/// is complete.
+///
+/// `Debug` prints the message and then each cause the message does not
+/// already quote, so a `main` returning `Result<(), polyn::Error>` prints
+/// words, not a struct; `{:#?}` adds the variant's name.
 ///
 /// ```
 /// let err = polyn::naming::validate_message_name("Bad Name").unwrap_err();
 /// assert!(matches!(err, polyn::Error::InvalidMessageName { .. }));
+/// assert_eq!(err.kind(), polyn::ErrorKind::Configuration);
+/// assert!(format!("{err:?}").starts_with("Event names must be lowercase"));
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A message name broke the naming rule (`user.created.v1`).
     #[error(
-        "Event names must be lowercase, alphanumeric and dot separated, got {name:?}; \
-         use lowercase letters and digits in dot-separated tokens, e.g. `user.created.v1`"
+        "{}, got {name:?}; use lowercase letters and digits in dot-separated tokens, e.g. \
+         `user.created.v1`",
+        protocol_text::MESSAGE_NAME_RULE
     )]
     InvalidMessageName {
         /// The rejected name.
@@ -26,7 +48,7 @@ pub enum Error {
     },
 
     /// A source name (or source root) broke the naming rule.
-    #[error("Event source must be lowercase, alphanumeric and dot/colon separated, got {name}")]
+    #[error("{}, got {name}", protocol_text::SOURCE_NAME_RULE)]
     InvalidSourceName {
         /// The rejected source.
         name: String,
@@ -34,9 +56,7 @@ pub enum Error {
 
     /// A stream name broke the Polyn CLI's rule (`^[a-zA-Z0-9_]+$`).
     /// Protocol-mandated text.
-    #[error(
-        "Stream name must be all alphanumeric, uppercase, and underscore separated. Got {name}"
-    )]
+    #[error("{} Got {name}", protocol_text::STREAM_NAME_RULE)]
     InvalidStreamName {
         /// The rejected name.
         name: String,
@@ -54,6 +74,17 @@ pub enum Error {
         value: String,
     },
 
+    /// A CloudEvents extension attribute name broke the rule: lowercase
+    /// letters and digits, and not the name of a core attribute.
+    #[error(
+        "{name:?} cannot be a CloudEvents extension attribute name; use lowercase letters and \
+         digits only, and not the name of a core attribute"
+    )]
+    InvalidExtensionName {
+        /// The rejected name.
+        name: String,
+    },
+
     /// A configuration value was missing or malformed.
     #[error("invalid Polyn configuration: {message}")]
     InvalidConfig {
@@ -66,13 +97,15 @@ pub enum Error {
     Validation(#[from] Box<ValidationError>),
 
     /// The bytes received were not a JSON document. Protocol-mandated text.
-    #[error("Polyn was unable to decode the following message: \n{message}\n{reason}")]
+    #[error("{}{message}\n{source}", protocol_text::UNDECODABLE)]
     Decode {
         /// The message as received (lossy UTF-8): at most its first 2 KiB,
         /// then its size in bytes.
         message: String,
-        /// Why it could not be decoded, with line and column.
-        reason: String,
+        /// Why it could not be decoded, with line and column where the JSON
+        /// itself is broken.
+        #[source]
+        source: serde_json::Error,
     },
 
     /// A valid event could not be turned into the requested Rust type: a
@@ -80,7 +113,7 @@ pub enum Error {
     /// the integer's range, say), or types generated from another schema.
     #[error(
         "the `data` of event {id} ({event_type}) does not fit the Rust type `{rust_type}` at \
-         `{path}`: {reason}; the message is terminated. If the schema allows this value, \
+         `{path}`: {source}; the message is terminated. If the schema allows this value, \
          regenerate the types from the `schemas` codebase or widen the schema's bounds"
     )]
     DataType {
@@ -92,8 +125,9 @@ pub enum Error {
         rust_type: &'static str,
         /// Where in `data` it failed, like `items[2].count` (`.` for `data` itself).
         path: String,
-        /// The serde error.
-        reason: String,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
     },
 
     /// A handler returned an error; its `source()` is the handler's own error.
@@ -105,7 +139,21 @@ pub enum Error {
         id: String,
         /// The handler's error, as it returned it.
         #[source]
-        source: crate::BoxError,
+        source: BoxError,
+    },
+
+    /// A task running a handler's consumer ended without a result: it
+    /// panicked outside a handler (which Polyn catches), or was cancelled.
+    #[error(
+        "the task running the handler of `{name}` ended without a result: {source}; the \
+         service stopped it"
+    )]
+    TaskFailed {
+        /// The message name handled.
+        name: String,
+        /// What the runtime reported.
+        #[source]
+        source: tokio::task::JoinError,
     },
 
     /// A handler (or hook) panicked; the panic was caught.
@@ -149,7 +197,7 @@ pub enum Error {
         /// The name to publish the change as instead.
         next: String,
         /// Every breaking change.
-        changes: Vec<crate::Incompatibility>,
+        changes: Vec<Incompatibility>,
     },
 
     /// A schemas folder could not be read, or breaks the rules of a
@@ -181,7 +229,7 @@ pub enum Error {
     )]
     SchemaDrift {
         /// Each drifted message.
-        drift: Vec<crate::Drift>,
+        drift: Vec<Drift>,
     },
 
     /// A migration file is malformed, or cannot be rolled back.
@@ -196,7 +244,7 @@ pub enum Error {
     /// A migration's operation failed on the server: it is not recorded,
     /// the migrations before it are.
     #[error(
-        "migration `{file}` failed at {operation}: {reason}; it is not recorded as run (the \
+        "migration `{file}` failed at {operation}: {source}; it is not recorded as run (the \
          migrations before it are): fix it and migrate again"
     )]
     Migration {
@@ -204,8 +252,21 @@ pub enum Error {
         file: String,
         /// The operation that failed.
         operation: String,
-        /// The server's error.
-        reason: String,
+        /// What the server (or the sandbox) reported.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A file or folder could not be read.
+    #[error("cannot read {what} {}: {source}; check that it exists and is readable", path.display())]
+    Io {
+        /// What was being read, like `the migrations folder`.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
     },
 
     /// A request was answered with an error by the service (the
@@ -242,30 +303,36 @@ pub enum Error {
     },
 
     /// An event could not be encoded as JSON (a `Serialize` impl failed).
-    #[error("event {id} could not be encoded as JSON: {reason}")]
+    #[error(
+        "event {id} could not be encoded as JSON: {source}; check the `Serialize` impl of its \
+         data (map keys must be strings)"
+    )]
     Encode {
         /// The event id.
         id: String,
-        /// The serde error.
-        reason: String,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
     },
 
     /// A payload schema could not be compiled.
     #[error(
-        "Schemas must be valid JSONSchema documents, got an invalid schema for `{name}`: {reason}"
+        "{}, got an invalid schema for `{name}`: {reason}",
+        protocol_text::INVALID_SCHEMA
     )]
     InvalidSchema {
         /// The message name the schema belongs to.
         name: String,
-        /// What the JSON Schema compiler reported.
+        /// What is wrong, and where in the schema.
         reason: String,
+        /// What the JSON parser or the JSON Schema compiler reported, when
+        /// one of them found the fault.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// The schema for a message is not in the schema store. Protocol-mandated text.
-    #[error(
-        "Schema for {name} does not exist. Make sure it's been added to your `schemas` codebase \
-         and has been loaded into the schema store on your NATS server"
-    )]
+    #[error("{}", protocol_text::SchemaNotFound(name))]
     SchemaNotFound {
         /// The message name that has no schema.
         name: String,
@@ -273,9 +340,9 @@ pub enum Error {
 
     /// The schema store's KV bucket does not exist. Protocol-mandated text.
     #[error(
-        "The Schema Store has not been setup on your NATS server. Make sure you use the Polyn CLI \
-         to create it (looked for the KV bucket `{bucket}`; `polyn schemas push` creates it and \
-         loads your `schemas` folder)"
+        "{} (looked for the KV bucket `{bucket}`; `polyn schemas push` creates it and loads \
+         your `schemas` folder)",
+        protocol_text::NO_SCHEMA_STORE
     )]
     SchemaStoreNotFound {
         /// The bucket looked for.
@@ -284,14 +351,28 @@ pub enum Error {
 
     /// The durable consumer a subscriber binds to does not exist. Protocol-mandated text.
     #[error(
-        "Consumer {name} does not exist. Use polyn-cli to create it before attempting to subscribe \
-         (looked in stream `{stream}`): write its migration with `polyn gen consumer <message>` \
-         and run `polyn migrate`"
+        "{} (looked in stream `{stream}`): write its migration with `polyn gen consumer \
+         <message>` and run `polyn migrate`",
+        protocol_text::ConsumerNotFound(name)
     )]
     ConsumerNotFound {
         /// The consumer name.
         name: String,
         /// The stream searched.
+        stream: String,
+    },
+
+    /// The consumer a handler binds to is a push consumer; Polyn consumers
+    /// pull.
+    #[error(
+        "consumer `{consumer}` in stream `{stream}` is a push consumer; Polyn consumers bind to \
+         pull consumers: delete it and create it again with `polyn migrate` (a consumer \
+         migration makes a pull consumer)"
+    )]
+    NotPullConsumer {
+        /// The consumer.
+        consumer: String,
+        /// The stream.
         stream: String,
     },
 
@@ -305,7 +386,7 @@ pub enum Error {
         servers: String,
         /// What `async-nats` reported.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: BoxError,
     },
 
     /// A NATS operation failed.
@@ -315,7 +396,7 @@ pub enum Error {
         operation: String,
         /// What `async-nats` reported.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: BoxError,
     },
 
     /// A request got no reply in time.
@@ -365,6 +446,7 @@ pub enum Error {
     },
 
     /// A sandbox wait ran out of time.
+    #[cfg(feature = "testing")]
     #[error(
         "nothing was settled within {timeout:?}; is a consumer for the event running on this \
          sandbox, and was it declared with `SandboxBuilder::consumer`?"
@@ -375,6 +457,7 @@ pub enum Error {
     },
 
     /// A real server lacks streams or consumers the sandbox declares.
+    #[cfg(feature = "testing")]
     #[error(
         "the server does not match the sandbox's streams and consumers:\n{}\ncreate them with \
          the service's migrations (`polyn migrate`)",
@@ -391,9 +474,10 @@ pub enum Error {
 
     /// No stream captures the subject of a message.
     #[error(
-        "Could not find any streams for type {subject}; create a stream whose subjects include \
-         `{subject}`: write its migration with `polyn gen stream {subject}` and run `polyn migrate` \
-         (the runtime never creates streams itself)"
+        "{}; create a stream whose subjects include `{subject}`: write its migration with \
+         `polyn gen stream {subject}` and run `polyn migrate` (the runtime never creates streams \
+         itself)",
+        protocol_text::NoStream(subject)
     )]
     StreamNotFound {
         /// The subject no stream captures.
@@ -426,19 +510,148 @@ pub enum Error {
 
 impl Error {
     /// Wraps a NATS error with what Polyn was doing.
-    pub(crate) fn nats(
-        operation: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
+    pub(crate) fn nats(operation: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Nats {
             operation: operation.into(),
             source: source.into(),
         }
+    }
+
+    /// What kind of failure this is: see [`ErrorKind`].
+    ///
+    /// ```
+    /// use polyn::{Error, ErrorKind};
+    /// let err = Error::SchemaNotFound { name: "user.created.v1".into() };
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.describe().1
+    }
+
+    /// The variant's name, like `SchemaNotFound`: a stable, low-cardinality
+    /// name for metrics and spans (`error.type`).
+    pub(crate) fn variant(&self) -> &'static str {
+        self.describe().0
+    }
+
+    fn describe(&self) -> (&'static str, ErrorKind) {
+        use ErrorKind as K;
+        match self {
+            Error::InvalidMessageName { .. } => ("InvalidMessageName", K::Configuration),
+            Error::InvalidSourceName { .. } => ("InvalidSourceName", K::Configuration),
+            Error::InvalidStreamName { .. } => ("InvalidStreamName", K::Configuration),
+            Error::InvalidExtensionName { .. } => ("InvalidExtensionName", K::Configuration),
+            Error::InvalidConfig { .. } => ("InvalidConfig", K::Configuration),
+            Error::Schemas(_) => ("Schemas", K::Configuration),
+            Error::InvalidSchema { .. } => ("InvalidSchema", K::Configuration),
+            Error::MigrationFile { .. } => ("MigrationFile", K::Configuration),
+            Error::Io { .. } => ("Io", K::Configuration),
+            Error::FilterTooWide { .. } => ("FilterTooWide", K::Configuration),
+            Error::NotPullConsumer { .. } => ("NotPullConsumer", K::Configuration),
+            Error::InvalidIdentity { .. } => ("InvalidIdentity", K::Validation),
+            Error::Validation(_) => ("Validation", K::Validation),
+            Error::Decode { .. } => ("Decode", K::Validation),
+            Error::DataType { .. } => ("DataType", K::Validation),
+            Error::Encode { .. } => ("Encode", K::Validation),
+            Error::UnexpectedEvent { .. } => ("UnexpectedEvent", K::Validation),
+            Error::NoReplySubject { .. } => ("NoReplySubject", K::Validation),
+            Error::SchemaNotFound { .. } => ("SchemaNotFound", K::NotFound),
+            Error::SchemaStoreNotFound { .. } => ("SchemaStoreNotFound", K::NotFound),
+            Error::ConsumerNotFound { .. } => ("ConsumerNotFound", K::NotFound),
+            Error::StreamNotFound { .. } => ("StreamNotFound", K::NotFound),
+            #[cfg(feature = "testing")]
+            Error::TopologyMismatch { .. } => ("TopologyMismatch", K::NotFound),
+            Error::IncompatibleSchema { .. } => ("IncompatibleSchema", K::Incompatible),
+            Error::PushRefused { .. } => ("PushRefused", K::Incompatible),
+            Error::SchemaDrift { .. } => ("SchemaDrift", K::Incompatible),
+            Error::Connect { .. } => ("Connect", K::Transport),
+            Error::Nats { .. } => ("Nats", K::Transport),
+            Error::StreamUnavailable { .. } => ("StreamUnavailable", K::Transport),
+            Error::NoResponders { .. } => ("NoResponders", K::Transport),
+            Error::Migration { .. } => ("Migration", K::Transport),
+            Error::Timeout { .. } => ("Timeout", K::Timeout),
+            #[cfg(feature = "testing")]
+            Error::SandboxTimeout { .. } => ("SandboxTimeout", K::Timeout),
+            Error::Handler { .. } => ("Handler", K::Handler),
+            Error::HandlerPanicked { .. } => ("HandlerPanicked", K::Handler),
+            Error::Abandoned { .. } => ("Abandoned", K::Handler),
+            Error::TaskFailed { .. } => ("TaskFailed", K::Handler),
+            Error::Remote { .. } => ("Remote", K::Remote),
+            Error::Closed => ("Closed", K::Closed),
+        }
+    }
+}
+
+/// The message, then each cause it does not already quote.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            write!(f, "polyn::Error::{}: ", self.variant())?;
+        }
+        let mut shown = self.to_string();
+        f.write_str(&shown)?;
+        let mut heading = false;
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !shown.contains(&text) {
+                if !heading {
+                    f.write_str("\n\nCaused by:")?;
+                    heading = true;
+                }
+                write!(f, "\n    {text}")?;
+                shown.push_str(&text);
+            }
+            cause = error.source();
+        }
+        Ok(())
     }
 }
 
 impl From<ValidationError> for Error {
     fn from(error: ValidationError) -> Self {
         Error::Validation(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the disk is on fire")]
+    struct Deeper;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the write failed")]
+    struct Cause(#[source] Deeper);
+
+    #[test]
+    fn debug_prints_the_message_and_the_causes_it_does_not_quote() {
+        let err = Error::nats("publishing on `a.v1`", Cause(Deeper));
+        assert_eq!(
+            format!("{err:?}"),
+            "NATS error while publishing on `a.v1`: the write failed\n\nCaused by:\n    the disk \
+             is on fire"
+        );
+        assert!(format!("{err:#?}").starts_with("polyn::Error::Nats: NATS error while"));
+        let quoted = Error::nats("flushing", "connection reset");
+        assert_eq!(
+            format!("{quoted:?}"),
+            "NATS error while flushing: connection reset"
+        );
+    }
+
+    #[test]
+    fn causes_are_kept() {
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let err = Error::Decode {
+            message: "{".to_owned(),
+            source: json,
+        };
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.downcast_ref::<serde_json::Error>().is_some());
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        assert_eq!(err.variant(), "Decode");
     }
 }

@@ -1,12 +1,14 @@
 //! [`Event<T>`]: the CloudEvents 1.0 JSON envelope every Polyn message travels in.
 
+pub use crate::event_type::EventType;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, Utc};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The `specversion` Polyn sends.
 pub const SPEC_VERSION: &str = "1.0";
@@ -69,7 +71,7 @@ pub struct Event<T = Value> {
 /// The `polyndata` extension: which client sent an event.
 ///
 /// ```
-/// let mine = polyn::PolynData::rust();
+/// let mine = polyn::event::PolynData::rust();
 /// assert_eq!(mine.clientlang, "rust");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,11 +229,8 @@ impl<T> Event<T> {
             && name != "data"
             && name != "data_base64";
         if !valid {
-            return Err(Error::InvalidConfig {
-                message: format!(
-                    "{name:?} cannot be a CloudEvents extension attribute name; use lowercase \
-                     letters and digits only, and not the name of a core attribute"
-                ),
+            return Err(Error::InvalidExtensionName {
+                name: name.to_owned(),
             });
         }
         self.extensions.insert(name.to_owned(), value.into());
@@ -370,7 +369,7 @@ impl Event<Value> {
     ///
     /// Attributes of the wrong JSON type are kept as extension attributes so
     /// that nothing is lost; validate first (see
-    /// [`validate_event`](crate::validate_event)) to reject them.
+    /// [`validate_event`](crate::validation::validate_event)) to reject them.
     ///
     /// ```
     /// let event = polyn::Event::from_json(serde_json::json!({
@@ -383,7 +382,7 @@ impl Event<Value> {
         let Value::Object(map) = value else {
             return Err(Error::Decode {
                 message: crate::excerpt::excerpt(value.to_string().as_bytes()),
-                reason: "a CloudEvent must be a JSON object".to_owned(),
+                source: serde::de::Error::custom("a CloudEvent must be a JSON object"),
             });
         };
         // One pass over the attributes, moving each where it belongs.
@@ -425,9 +424,10 @@ impl Event<Value> {
             }
             return Err(Error::Decode {
                 message: crate::excerpt::excerpt(Value::Object(object).to_string().as_bytes()),
-                reason: "a CloudEvent needs the string attributes `id`, `source`, `specversion` \
-                         and `type`"
-                    .to_owned(),
+                source: serde::de::Error::custom(
+                    "a CloudEvent needs the string attributes `id`, `source`, `specversion` and \
+                     `type`",
+                ),
             });
         }
         Ok(Event::assemble(known, polyndata, extensions, data))
@@ -495,7 +495,7 @@ impl Event<Value> {
                 event_type: shell.event_type,
                 rust_type: std::any::type_name::<U>(),
                 path: misfit.path,
-                reason: misfit.reason,
+                source: misfit.source,
             }),
         }
     }
@@ -523,7 +523,7 @@ impl<T: Serialize> Event<T> {
     pub fn to_json(&self) -> Result<Value, Error> {
         serde_json::to_value(self).map_err(|err| Error::Encode {
             id: self.id.clone(),
-            reason: err.to_string(),
+            source: err,
         })
     }
 
@@ -539,7 +539,7 @@ impl<T: Serialize> Event<T> {
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         serde_json::to_vec(self).map_err(|err| Error::Encode {
             id: self.id.clone(),
-            reason: err.to_string(),
+            source: err,
         })
     }
 }

@@ -4,7 +4,12 @@
 
 use std::time::Duration;
 
-use crate::{Binder, Bound, BoxFuture, Error, HandlerOptions, InvalidMessage};
+use crate::binder::Binder;
+use crate::binder::Bound;
+use crate::error::Error;
+use crate::handler_options::HandlerOptions;
+use crate::invalid_message::InvalidMessage;
+use futures_util::future::BoxFuture;
 
 /// How a handler receives its events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,7 +27,7 @@ pub enum HandlerKind {
 /// Where and how a [`Handler`] receives its events.
 ///
 /// ```
-/// let spec = polyn::HandlerSpec::new("widgets.created.v1").source("billing").concurrency(8);
+/// let spec = polyn::consumer::HandlerSpec::new("widgets.created.v1").source("billing").concurrency(8);
 /// assert_eq!(spec.name, "widgets.created.v1");
 /// assert_eq!(spec.options.concurrency_limit(), 8);
 /// ```
@@ -151,7 +156,8 @@ impl HandlerSpec {
 /// `S` is shared application state, cloned into each call.
 ///
 /// ```
-/// use polyn::{Binder, BoxFuture, Bound, Context, Error, Event, Handler, HandlerSpec};
+/// use polyn::{Context, Error, Event, Handler};
+/// use polyn::consumer::{Binder, BoxFuture, Bound, HandlerSpec};
 ///
 /// #[derive(Clone, Copy)]
 /// struct LogWidgets;

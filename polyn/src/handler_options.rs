@@ -1,11 +1,11 @@
 //! [`HandlerOptions`]: how a handler runs, the one set of settings shared by
-//! [`ConsumerBuilder`](crate::ConsumerBuilder), [`HandlerSpec`](crate::HandlerSpec)
+//! [`ConsumerBuilder`](crate::consumer::ConsumerBuilder), [`HandlerSpec`](crate::consumer::HandlerSpec)
 //! and `#[polyn::handler(...)]`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::InvalidMessage;
+use crate::invalid_message::InvalidMessage;
 
 /// Default number of messages handled at once per handler.
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -151,7 +151,7 @@ impl HandlerOptions {
     /// dead-letter stream before terminating them (default on). It applies
     /// only when a stream captures `polyn.deadletter.v1.<consumer>` when
     /// the consumer binds (`polyn gen dead-letters` provisions
-    /// [`DEAD_LETTER_STREAM`](crate::DEAD_LETTER_STREAM)); without one,
+    /// [`DEAD_LETTER_STREAM`](crate::dead_letter::DEAD_LETTER_STREAM)); without one,
     /// such messages are terminated and reported.
     pub fn dead_letters(mut self, on: bool) -> Self {
         self.dead_letters = on;

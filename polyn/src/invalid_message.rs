@@ -6,8 +6,10 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::consumer::Counters;
+use crate::error::Error;
 use crate::guard::{error_chain, guarded_sync};
-use crate::{Error, HandlerOptions, Monitor};
+use crate::handler_options::HandlerOptions;
+use crate::monitor::Monitor;
 
 /// A message that was rejected (invalid, of another type, not fitting the
 /// Rust type) or whose handler failed (an error or a panic), as given to
@@ -44,8 +46,8 @@ pub struct InvalidMessage {
 /// ```
 /// # fn hook(invalid: &polyn::InvalidMessage) {
 /// match &invalid.action {
-///     polyn::Action::Retried { delay } => eprintln!("delivery {} failed; again in {delay:?}", invalid.delivered),
-///     polyn::Action::DeadLettered { stream, sequence } => eprintln!("dead letter {stream} #{sequence}"),
+///     polyn::consumer::Action::Retried { delay } => eprintln!("delivery {} failed; again in {delay:?}", invalid.delivered),
+///     polyn::consumer::Action::DeadLettered { stream, sequence } => eprintln!("dead letter {stream} #{sequence}"),
 ///     other => eprintln!("{other}"),
 /// }
 /// # }

@@ -38,21 +38,24 @@
 //! install a `tracing-opentelemetry` layer and a text-map propagator to
 //! export them.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod binder;
 mod client;
 mod compatibility;
-mod config;
-mod consumer;
+pub mod config;
+pub mod consumer;
 mod conversion_error;
 mod core_runner;
 mod credentials;
-mod dead_letter;
+pub mod dead_letter;
 mod decode;
 mod deserialize;
 mod drift;
 mod encode;
 mod error;
-mod event;
+mod error_kind;
+pub mod event;
 mod event_type;
 mod excerpt;
 mod guard;
@@ -61,7 +64,7 @@ mod handler_options;
 mod include_events;
 mod invalid_message;
 mod metrics;
-mod migration;
+pub mod migration;
 mod monitor;
 pub mod naming;
 mod outcome;
@@ -72,14 +75,16 @@ pub mod __private {
     pub use crate::private::*;
 }
 mod private;
-mod publish;
-mod reader;
+mod protocol_text;
+pub mod publish;
+pub mod reader;
 mod received;
 mod registry;
+#[cfg(feature = "testing")]
 mod sandbox;
-mod schema;
+pub mod schema;
 mod schema_store;
-mod serve;
+pub mod serve;
 mod server_url;
 mod state;
 mod subscriber;
@@ -87,37 +92,20 @@ mod support;
 mod telemetry;
 mod transport;
 mod typed_data;
-mod validation;
+pub mod validation;
 
 /// The NATS client Polyn runs on, re-exported so a service can use the same
 /// version for what Polyn does not cover (e.g. [`Client::with_nats`], or
-/// reading what [`Migrator`] provisioned).
+/// reading what [`Migrator`](migration::Migrator) provisioned).
 pub use async_nats;
-pub use binder::{Binder, Bound};
-pub use client::{Client, DEFAULT_REQUEST_TIMEOUT};
-pub use compatibility::{Incompatibility, check_compatibility, incompatibilities};
-pub use config::{Config, ConfigBuilder, redact_url};
-pub use consumer::{Consumer, ConsumerBuilder, ConsumerStats, Context, DEFAULT_MISSING_GRACE};
-pub use conversion_error::{Constraint, ConversionError};
-pub use credentials::{Auth, Secret, Tls};
-pub use dead_letter::{
-    DEAD_LETTER_NAME, DEAD_LETTER_SCHEMA, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason,
-};
-pub use drift::{Drift, DriftPolicy};
+pub use client::Client;
+pub use config::Config;
+pub use consumer::{Consumer, Context, HandlerOptions, InvalidMessage};
+pub use dead_letter::DeadLetter;
 pub use error::Error;
-pub use event::{CONTENT_TYPE, Event, PolynData, SPEC_VERSION};
-pub use event_type::EventType;
-/// A boxed, sendable future, as [`Handler::bind`] returns.
-pub use futures_util::future::BoxFuture;
-pub use handler::{Handler, HandlerKind, HandlerSpec};
-pub use handler_options::{
-    DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES, HandlerOptions, MAX_CONCURRENCY,
-};
-pub use invalid_message::{Action, InvalidMessage};
-pub use migration::{
-    MIGRATIONS_BUCKET, Migration, MigrationStatus, Migrations, Migrator, Operation,
-};
-pub use monitor::{Health, Missing, Monitor, ServiceMonitor};
+pub use error_kind::ErrorKind;
+pub use event::{Event, EventType};
+pub use handler::Handler;
 pub use outcome::{BoxError, IntoOutcome, Outcome};
 pub use permanent::{Permanent, permanent};
 #[cfg(feature = "macros")]
@@ -126,16 +114,22 @@ pub use polyn_macros::{handler, migrations};
 /// ([`schemas::check_folder`]), schema digests and diffs; shared with
 /// `polyn-build` and the `polyn` CLI.
 pub use polyn_schemas as schemas;
-pub use publish::{PendingPublish, PublishAck, PublishOptions};
-pub use reader::{ReadFrom, Reader, ReaderBuilder};
+pub use publish::PublishOptions;
 pub use received::Received;
-pub use registry::{PushPlan, Registry, SCHEMAS_BUCKET};
-pub use sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};
-pub use schema::{Schema, Schemas};
-pub use schema_store::SchemaStore;
-pub use serve::{HandlerStats, ServeStats, Service};
+pub use serve::Service;
 pub use state::State;
 pub use subscriber::Subscriber;
-pub use validation::{
-    CLOUD_EVENT_SCHEMA, Problem, ValidationError, validate_data, validate_envelope, validate_event,
-};
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing {
+    //! The in-memory [`Sandbox`]: a Polyn behind the same [`Client`](crate::Client)
+    //! API with no server, for a service's tests and local runs. Enable the
+    //! `testing` feature for it, usually in `[dev-dependencies]`:
+    //!
+    //! ```toml
+    //! [dev-dependencies]
+    //! polyn = { version = "0.1", features = ["testing"] }
+    //! ```
+    pub use crate::sandbox::{Sandbox, SandboxBuilder, Settlement, SettlementKind};
+}

@@ -106,7 +106,7 @@ impl Metrics {
         &self,
         destination: &str,
         started: Started,
-        result: &Result<T, crate::Error>,
+        result: &Result<T, crate::error::Error>,
     ) {
         #[cfg(feature = "otel")]
         {
@@ -151,7 +151,7 @@ impl Metrics {
         &self,
         destination: &str,
         group: Option<&str>,
-        monitor: &crate::Monitor,
+        monitor: &crate::monitor::Monitor,
     ) -> Consumed {
         #[cfg(feature = "otel")]
         {
@@ -351,7 +351,7 @@ pub(crate) struct SchemaReloads;
 impl SchemaReloads {
     /// The instruments of the store whose schemas are `current` (held
     /// weakly: once the store is gone, nothing is observed).
-    pub(crate) fn new(current: std::sync::Weak<arc_swap::ArcSwap<crate::Schemas>>) -> Self {
+    pub(crate) fn new(current: std::sync::Weak<arc_swap::ArcSwap<crate::schema::Schemas>>) -> Self {
         #[cfg(feature = "otel")]
         {
             let meter = meter();

@@ -37,7 +37,7 @@ use std::path::Path;
 use async_nats::jetstream::{consumer, stream};
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::error::Error;
 
 pub use ledger::MIGRATIONS_BUCKET;
 pub use migrator::{MigrationStatus, Migrator};
@@ -380,7 +380,7 @@ fn operation(step: &toml::Value) -> Result<Operation, String> {
 /// A service's migrations, in id order.
 ///
 /// ```
-/// let migrations = polyn::Migrations::from_files([(
+/// let migrations = polyn::migration::Migrations::from_files([(
 ///     "20261202150000_create_widgets.toml",
 ///     "[[change]]\nop = \"create_stream\"\nname = \"WIDGETS\"\nsubjects = [\"widgets.created.v1\"]\n",
 /// )])?;
@@ -431,9 +431,10 @@ impl Migrations {
     /// Reads every `*.toml` file of `dir` (other files are ignored).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrations, Error> {
         let dir = dir.as_ref();
-        let unreadable = |err: std::io::Error| Error::MigrationFile {
-            file: dir.display().to_string(),
-            reason: format!("the migrations folder cannot be read: {err}"),
+        let unreadable = |source: std::io::Error| Error::Io {
+            what: "the migrations folder",
+            path: dir.to_path_buf(),
+            source,
         };
         let mut files = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(unreadable)? {
@@ -445,9 +446,10 @@ impl Migrations {
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let text = std::fs::read_to_string(&path).map_err(|err| Error::MigrationFile {
-                file: name.clone(),
-                reason: format!("it cannot be read: {err}"),
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                what: "the migration file",
+                path: path.clone(),
+                source,
             })?;
             files.push((name, text));
         }

@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use crate::consumer::ConsumerStats;
 use crate::consumer::Counters;
-use crate::{ConsumerStats, HandlerKind};
+use crate::handler::HandlerKind;
 
 /// A server-side resource a running handler found missing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +61,7 @@ pub struct Health {
     pub missing: Option<(Missing, Instant)>,
     /// The schema store holds another schema for the message than the one
     /// the handler's Rust type was generated from.
-    pub drift: Option<crate::Drift>,
+    pub drift: Option<crate::drift::Drift>,
     /// Shutdown has begun.
     pub stopping: bool,
     /// The handler has stopped running.
@@ -92,7 +93,7 @@ struct Inner {
     kind: HandlerKind,
     counters: Counters,
     state: watch::Sender<State>,
-    schemas: std::sync::OnceLock<crate::SchemaStore>,
+    schemas: std::sync::OnceLock<crate::schema_store::SchemaStore>,
 }
 
 /// The live view of one running handler: its counters and its health,
@@ -199,7 +200,7 @@ impl Monitor {
     }
 
     /// The schema store the health compares the handled type with.
-    pub(crate) fn watch_schemas(&self, schemas: &crate::SchemaStore) {
+    pub(crate) fn watch_schemas(&self, schemas: &crate::schema_store::SchemaStore) {
         let _ = self.inner.schemas.set(schemas.clone());
     }
 

@@ -22,7 +22,7 @@
 //! # Ok::<(), polyn::Error>(())
 //! ```
 
-use crate::Error;
+use crate::error::Error;
 
 pub use polyn_naming::{
     MigrationFileError, did_you_mean, is_message_name, is_nats_name, is_snake_name, is_source_name,

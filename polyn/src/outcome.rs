@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// A handler's error, as it was returned: boxed, with its
 /// [`source`](std::error::Error::source) chain, so `on_invalid` hooks, logs
-/// and the live [`Health`](crate::Health) see the whole cause.
+/// and the live [`Health`](crate::serve::Health) see the whole cause.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What to tell the server about a handled JetStream message.

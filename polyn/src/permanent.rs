@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::BoxError;
+use crate::outcome::BoxError;
 
 /// Marks a handler's error as permanent: the message is not redelivered
 /// but dead-lettered at once (terminated and reported when the consumer has

@@ -12,12 +12,18 @@ pub use uuid;
 
 pub use std::time::Duration;
 
+pub use crate::binder::{Binder, Bound};
+pub use crate::consumer::Context;
 pub use crate::conversion_error::{Constraint, ConversionError};
+pub use crate::error::Error;
+pub use crate::event::Event;
+pub use crate::event_type::EventType;
+pub use crate::handler::{Handler, HandlerSpec};
+pub use crate::invalid_message::InvalidMessage;
+pub use crate::outcome::{BoxError, IntoOutcome, Outcome};
+pub use crate::state::State;
 pub use crate::support::{SUPPORT_VERSION, require_support};
-pub use crate::{
-    Binder, Bound, BoxError, BoxFuture, Context, Error, Event, EventType, Handler, HandlerSpec,
-    IntoOutcome, InvalidMessage, Outcome, State,
-};
+pub use futures_util::future::BoxFuture;
 
 /// The message name of a handler's event type, noting that the process
 /// handles it (for drift detection).

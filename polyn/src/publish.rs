@@ -1,10 +1,12 @@
 //! Options and results of publishing.
 
+pub use crate::client::request::DEFAULT_REQUEST_TIMEOUT;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::Error;
+use crate::error::Error;
 use crate::transport::PendingAck;
 
 /// Options for one publish or request.

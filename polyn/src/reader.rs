@@ -11,12 +11,15 @@ use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::{Client, Error, Event, EventType};
+use crate::client::Client;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
 
 /// Where a [`Reader`] starts in its stream; see [`ReaderBuilder::start`].
 ///
 /// ```
-/// use polyn::ReadFrom;
+/// use polyn::reader::ReadFrom;
 ///
 /// assert_eq!(ReadFrom::default(), ReadFrom::Earliest);
 /// let resume = ReadFrom::Sequence(42);
@@ -48,7 +51,7 @@ pub enum ReadFrom {
 /// # async fn run(client: polyn::Client) -> Result<(), polyn::Error> {
 /// let mut widgets = client
 ///     .reader::<WidgetsCreatedV1>()
-///     .start(polyn::ReadFrom::Sequence(100))
+///     .start(polyn::reader::ReadFrom::Sequence(100))
 ///     .stream("WIDGETS")
 ///     .stop_at_end(true)
 ///     .open()
@@ -87,7 +90,7 @@ impl<T: DeserializeOwned + 'static> ReaderBuilder<T> {
     /// let since = chrono::Utc::now() - chrono::Duration::hours(1);
     /// let reader = client
     ///     .reader_json("widgets.created.v1")
-    ///     .start(polyn::ReadFrom::Time(since))
+    ///     .start(polyn::reader::ReadFrom::Time(since))
     ///     .open()
     ///     .await?;
     /// # Ok(()) }
@@ -139,7 +142,7 @@ impl<T: DeserializeOwned + 'static> ReaderBuilder<T> {
     /// or none capturing the message) is [`Error::StreamNotFound`]. A
     /// stream named with [`stream`](Self::stream) whose subjects do not
     /// capture the message is [`Error::InvalidConfig`], and so is opening a
-    /// reader on a [`Sandbox`](crate::Sandbox) client, which has no streams
+    /// reader on a sandbox client (`polyn::testing::Sandbox`), which has no streams
     /// to replay.
     ///
     /// ```no_run
@@ -322,7 +325,7 @@ fn by_start_time(name: &str, time: DateTime<Utc>) -> Result<DeliverPolicy, Error
 }
 
 /// A typed replay of one message's events from its stream: a
-/// [`Stream`](futures_util::Stream) of [`Event<T>`]s in stream order,
+/// [`Stream`] of [`Event<T>`]s in stream order,
 /// through an ordered ephemeral consumer (no durable consumer is created,
 /// nothing is acknowledged, and other consumers are not affected).
 ///
@@ -472,7 +475,7 @@ impl<T> Reader<T> {
 impl<T: DeserializeOwned + 'static> Reader<T> {
     /// The next event in stream order, or the error of an invalid message
     /// (after which the reader goes on); `None` once the reader has ended.
-    /// The same as [`StreamExt::next`](futures_util::StreamExt::next),
+    /// The same as [`StreamExt::next`],
     /// without importing it.
     ///
     /// ```no_run

@@ -1,6 +1,6 @@
 //! [`Received<T>`]: an event with the metadata of the message that carried it.
 
-use crate::Event;
+use crate::event::Event;
 
 /// A validated event as it arrived, with its NATS subject, headers and
 /// reply subject.

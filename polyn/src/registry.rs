@@ -8,8 +8,10 @@ use async_nats::jetstream::{self, kv};
 use futures_util::TryStreamExt as _;
 use serde_json::Value;
 
+use crate::compatibility::Incompatibility;
+use crate::error::Error;
+use crate::outcome::BoxError;
 use crate::schemas::{CheckedSchema, JsonChange, SchemasDiff};
-use crate::{Error, Incompatibility};
 
 /// The bucket Polyn keeps payload schemas in.
 pub const SCHEMAS_BUCKET: &str = "POLYN_SCHEMAS";
@@ -27,7 +29,7 @@ pub const SCHEMAS_BUCKET: &str = "POLYN_SCHEMAS";
 /// ```no_run
 /// # async fn run(nats: polyn::async_nats::Client) -> Result<(), polyn::Error> {
 /// let schemas = polyn::schemas::check_folder("schemas")?;
-/// let registry = polyn::Registry::new(&nats);
+/// let registry = polyn::schema::Registry::new(&nats);
 /// let plan = registry.plan(&schemas).await?;
 /// println!("{} to add, {} to update", plan.added.len(), plan.updated.len());
 /// registry.push(&schemas, false).await?;
@@ -112,7 +114,7 @@ impl Registry {
     /// Adds and updates `schemas` in the bucket, creating it when missing.
     ///
     /// When an update breaks its stored version (see
-    /// [`incompatibilities`](crate::incompatibilities)) and `force` is
+    /// [`incompatibilities`](crate::schema::incompatibilities)) and `force` is
     /// false, nothing at all is written: [`Error::PushRefused`] lists every
     /// breaking change. Returns what was changed.
     pub async fn push(&self, schemas: &[CheckedSchema], force: bool) -> Result<PushPlan, Error> {
@@ -207,7 +209,7 @@ impl Registry {
             .changed
             .iter()
             .filter_map(|(name, _)| {
-                let changes = crate::incompatibilities(&stored[name], &folder[name]);
+                let changes = crate::compatibility::incompatibilities(&stored[name], &folder[name]);
                 (!changes.is_empty()).then(|| (name.clone(), changes))
             })
             .collect();
@@ -261,22 +263,18 @@ impl Registry {
     }
 
     async fn read_store(&self, store: &kv::Store) -> Result<BTreeMap<String, Value>, Error> {
-        let reading = |err: &dyn std::fmt::Display| {
-            Error::nats(
-                format!("reading the schema store `{}`", self.bucket),
-                err.to_string(),
-            )
-        };
+        let reading =
+            |err: BoxError| Error::nats(format!("reading the schema store `{}`", self.bucket), err);
         let keys: Vec<String> = store
             .keys()
             .await
-            .map_err(|err| reading(&err))?
+            .map_err(|err| reading(err.into()))?
             .try_collect()
             .await
-            .map_err(|err| reading(&err))?;
+            .map_err(|err| reading(err.into()))?;
         let mut schemas = BTreeMap::new();
         for key in keys {
-            let Some(value) = store.get(&key).await.map_err(|err| reading(&err))? else {
+            let Some(value) = store.get(&key).await.map_err(|err| reading(err.into()))? else {
                 continue;
             };
             if value.is_empty() {
@@ -285,6 +283,7 @@ impl Registry {
             let schema = serde_json::from_slice(&value).map_err(|err| Error::InvalidSchema {
                 name: key.clone(),
                 reason: format!("the value in `{}` is not JSON: {err}", self.bucket),
+                source: Some(Box::new(err)),
             })?;
             schemas.insert(key, schema);
         }

@@ -15,9 +15,15 @@ use tokio::time::Instant;
 use self::transport::SandboxTransport;
 use self::world::{ConsumerState, Shared, StreamState, World};
 pub use self::world::{Settlement, SettlementKind};
-use crate::{
-    Client, Config, Error, Event, EventType, PublishOptions, Schema, SchemaStore, Schemas,
-};
+use crate::client::Client;
+use crate::config::Config;
+use crate::error::Error;
+use crate::event::Event;
+use crate::event_type::EventType;
+use crate::publish::PublishOptions;
+use crate::schema::Schema;
+use crate::schema::Schemas;
+use crate::schema_store::SchemaStore;
 
 /// Default time a sandbox consumer waits for an acknowledgement.
 const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
@@ -37,7 +43,7 @@ const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
 /// #     const SCHEMA: &'static str = r#"{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}"#; }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polyn::Error> {
 /// let config = polyn::Config::builder().domain("com.test").source_root("user.backend").build()?;
-/// let sandbox = polyn::Sandbox::builder(config)
+/// let sandbox = polyn::testing::Sandbox::builder(config)
 ///     .event::<WidgetsCreatedV1>()?
 ///     .stream("WIDGETS", &["widgets.created.v1"])
 ///     .consumer("WIDGETS", "widgets.created.v1", None)?
@@ -97,13 +103,11 @@ impl SandboxBuilder {
     /// Registers every schema of a schemas folder, found as the build
     /// script and `polyn up` find them (`*.json` at any depth, named by file
     /// stem, hidden files and folders skipped, symlinks followed). A file
-    /// that cannot be read, or two files for one message, are
-    /// [`Error::InvalidConfig`] naming them.
+    /// that cannot be read is [`Error::Schemas`], two files for one message
+    /// [`Error::InvalidConfig`], naming them.
     pub fn schemas_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, Error> {
         let dir = dir.as_ref();
-        let files = polyn_schemas::load_schemas(dir).map_err(|err| Error::InvalidConfig {
-            message: format!("cannot read the schemas folder {}: {err}", dir.display()),
-        })?;
+        let files = polyn_schemas::load_schemas(dir)?;
         let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
         for file in &files {
             if let Some(first) = seen.insert(file.name(), file.path()) {
@@ -150,7 +154,7 @@ impl SandboxBuilder {
     ///
     /// ```
     /// # let config = polyn::Config::builder().domain("com.test").source_root("svc").build()?;
-    /// let sandbox = polyn::Sandbox::builder(config).history(100).build();
+    /// let sandbox = polyn::testing::Sandbox::builder(config).history(100).build();
     /// # Ok::<(), polyn::Error>(())
     /// ```
     pub fn history(mut self, events: usize) -> Self {
@@ -255,7 +259,7 @@ impl Sandbox {
                 let value: Value =
                     serde_json::from_slice(&m.payload).map_err(|err| Error::Decode {
                         message: crate::excerpt::excerpt(&m.payload),
-                        reason: err.to_string(),
+                        source: err,
                     })?;
                 Event::from_json(value)
             })

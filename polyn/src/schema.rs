@@ -1,12 +1,17 @@
 //! Compiled payload schemas and the set of them a client validates against.
 
+pub use crate::compatibility::{Incompatibility, check_compatibility, incompatibilities};
+pub use crate::drift::{Drift, DriftPolicy};
+pub use crate::registry::{PushPlan, Registry, SCHEMAS_BUCKET};
+pub use crate::schema_store::SchemaStore;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A message's payload JSON Schema, compiled once and reused.
 ///
@@ -19,7 +24,7 @@ use crate::Error;
 ///
 /// ```
 /// use serde_json::json;
-/// let schema = polyn::Schema::compile("widgets.created.v1", &json!({
+/// let schema = polyn::schema::Schema::compile("widgets.created.v1", &json!({
 ///     "type": "object",
 ///     "properties": {"id": {"type": "string"}},
 ///     "required": ["id"],
@@ -48,6 +53,7 @@ impl Schema {
         let invalid = |reason: String| Error::InvalidSchema {
             name: name.to_owned(),
             reason,
+            source: None,
         };
         if !schema.is_object() && !schema.is_boolean() {
             return Err(invalid(format!(
@@ -58,9 +64,11 @@ impl Schema {
         if schema.get("$schema").is_none() {
             options = options.with_draft(jsonschema::Draft::Draft7);
         }
-        let validator = options
-            .build(schema)
-            .map_err(|err| invalid(format!("{err} at `{}`", err.schema_path())))?;
+        let validator = options.build(schema).map_err(|err| Error::InvalidSchema {
+            name: name.to_owned(),
+            reason: format!("{err} at `{}`", err.schema_path()),
+            source: Some(Box::new(err)),
+        })?;
         let identity = match schema.get("identity") {
             None => None,
             Some(Value::String(prop)) if !prop.is_empty() => Some(prop.clone()),
@@ -82,7 +90,7 @@ impl Schema {
     /// Parses and compiles a schema from its JSON text (as stored in KV).
     ///
     /// ```
-    /// let schema = polyn::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?;
+    /// let schema = polyn::schema::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?;
     /// assert_eq!(schema.name(), "ping.v1");
     /// # Ok::<(), polyn::Error>(())
     /// ```
@@ -90,6 +98,7 @@ impl Schema {
         let json: Value = serde_json::from_str(text).map_err(|err| Error::InvalidSchema {
             name: name.to_owned(),
             reason: format!("not JSON: {err}"),
+            source: Some(Box::new(err)),
         })?;
         Self::compile(name, &json)
     }
@@ -109,8 +118,8 @@ impl Schema {
     /// compared with to detect drift.
     ///
     /// ```
-    /// let a = polyn::Schema::from_json_str("ping.v1", r#"{"type":"object","title":"P"}"#)?;
-    /// let b = polyn::Schema::from_json_str("ping.v1", r#"{ "title": "P", "type": "object" }"#)?;
+    /// let a = polyn::schema::Schema::from_json_str("ping.v1", r#"{"type":"object","title":"P"}"#)?;
+    /// let b = polyn::schema::Schema::from_json_str("ping.v1", r#"{ "title": "P", "type": "object" }"#)?;
     /// assert_eq!(a.digest(), b.digest());
     /// # Ok::<(), polyn::Error>(())
     /// ```
@@ -160,8 +169,8 @@ impl fmt::Debug for Schema {
 /// when the `POLYN_SCHEMAS` bucket changes.
 ///
 /// ```
-/// let mut schemas = polyn::Schemas::new();
-/// schemas.insert(polyn::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?);
+/// let mut schemas = polyn::schema::Schemas::new();
+/// schemas.insert(polyn::schema::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?);
 /// assert!(schemas.get("ping.v1").is_some());
 /// assert!(schemas.get("pong.v1").is_none());
 /// # Ok::<(), polyn::Error>(())

@@ -7,7 +7,10 @@ use arc_swap::ArcSwap;
 use async_nats::jetstream::{self, kv};
 use futures_util::StreamExt;
 
-use crate::{Drift, Error, Schema, Schemas};
+use crate::drift::Drift;
+use crate::error::Error;
+use crate::schema::Schema;
+use crate::schema::Schemas;
 
 /// The schemas a client validates against.
 ///
@@ -21,9 +24,9 @@ use crate::{Drift, Error, Schema, Schemas};
 /// that message then fail with the protocol's missing-schema error.
 ///
 /// ```
-/// let store = polyn::SchemaStore::fixed({
-///     let mut schemas = polyn::Schemas::new();
-///     schemas.insert(polyn::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?);
+/// let store = polyn::schema::SchemaStore::fixed({
+///     let mut schemas = polyn::schema::Schemas::new();
+///     schemas.insert(polyn::schema::Schema::from_json_str("ping.v1", r#"{"type":"object"}"#)?);
 ///     schemas
 /// });
 /// assert!(store.snapshot().get("ping.v1").is_some());
@@ -108,7 +111,7 @@ impl SchemaStore {
     /// from the one the store holds now (see [`Drift`]).
     ///
     /// ```
-    /// let store = polyn::SchemaStore::fixed(polyn::Schemas::new());
+    /// let store = polyn::schema::SchemaStore::fixed(polyn::schema::Schemas::new());
     /// assert!(store.drift().is_empty());
     /// ```
     pub fn drift(&self) -> Vec<Drift> {
@@ -229,6 +232,7 @@ fn apply(schemas: &mut Schemas, entry: &kv::Entry) {
                 .map_err(|err| Error::InvalidSchema {
                     name: entry.key.clone(),
                     reason: format!("not UTF-8: {err}"),
+                    source: Some(Box::new(err)),
                 })
                 .and_then(|text| Schema::from_json_str(&entry.key, text));
             match compiled {

@@ -1,6 +1,8 @@
 //! [`Service`] and [`Client::serve`]: run many handlers until shutdown,
 //! with a live [`ServiceMonitor`] and the stats of every handler at the end.
 
+pub use crate::monitor::{Health, Missing, Monitor, ServiceMonitor};
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +10,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::binder::Binder;
+use crate::client::Client;
+use crate::consumer::ConsumerStats;
 use crate::consumer::DEFAULT_MISSING_GRACE;
-use crate::{Binder, Client, ConsumerStats, Error, Handler, Monitor, ServiceMonitor};
+use crate::error::Error;
+use crate::handler::Handler;
 
 /// What one handler did, as [`Service::run`] returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,20 +159,22 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
             "serving: every handler is bound");
         let started = std::time::Instant::now();
         let mut runs = JoinSet::new();
+        let mut tasks = std::collections::HashMap::new();
         for (index, handler) in bound.into_iter().enumerate() {
             let run = handler.run;
-            runs.spawn(async move { (index, run.await) });
+            let task = runs.spawn(async move { (index, run.await) });
+            tasks.insert(task.id(), self.monitors[index].name().to_owned());
         }
         let mut results: Vec<Option<ConsumerStats>> = vec![None; self.monitors.len()];
         let mut failure = None;
         let mut shutdown = std::pin::pin!(shutdown);
         tokio::select! {
             () = &mut shutdown => {}
-            Some(done) = runs.join_next() => record(done, &mut results, &mut failure),
+            Some(done) = runs.join_next() => record(done, &tasks, &mut results, &mut failure),
         }
         let _ = stop_tx.send(true);
         while let Some(done) = runs.join_next().await {
-            record(done, &mut results, &mut failure);
+            record(done, &tasks, &mut results, &mut failure);
         }
         if let Some(error) = failure {
             tracing::error!(error = %crate::guard::error_chain(&error),
@@ -196,6 +204,7 @@ impl<'h, S: Clone + Send + Sync + 'static> Service<'h, S> {
 
 fn record(
     done: Result<(usize, Result<ConsumerStats, Error>), tokio::task::JoinError>,
+    tasks: &std::collections::HashMap<tokio::task::Id, String>,
     results: &mut [Option<ConsumerStats>],
     failure: &mut Option<Error>,
 ) {
@@ -209,7 +218,8 @@ fn record(
             failure.get_or_insert(error);
         }
         Err(join) => {
-            failure.get_or_insert(Error::nats("running a handler", join));
+            let name = tasks.get(&join.id()).cloned().unwrap_or_default();
+            failure.get_or_insert(Error::TaskFailed { name, source: join });
         }
     }
 }

@@ -5,7 +5,9 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::{Auth, Error, Secret};
+use crate::credentials::Auth;
+use crate::credentials::Secret;
+use crate::error::Error;
 
 /// A server URL split into the URL without credentials and the
 /// credentials it carried.
@@ -42,7 +44,7 @@ impl ServerUrl {
                     message: format!(
                         "the {what} in the NATS server URL {} is not UTF-8 once its percent-escapes \
                          are decoded; escape it as UTF-8 (`%40` for `@`)",
-                        crate::redact_url(server)
+                        crate::config::redact_url(server)
                     ),
                 })
         };
@@ -108,8 +110,8 @@ pub(crate) fn split_credentials(
                         "the NATS server URLs {} and {} carry different credentials; a client \
                          authenticates one way with every server, so give them once (NATS_USER \
                          and NATS_PASSWORD, NATS_TOKEN, or the same in every URL)",
-                        crate::redact_url(first),
-                        crate::redact_url(server)
+                        crate::config::redact_url(first),
+                        crate::config::redact_url(server)
                     ),
                 });
             }
@@ -125,7 +127,7 @@ pub(crate) fn split_credentials(
                     "the NATS server URL {} carries credentials and others are configured too \
                      (NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED, NATS_CREDS or \
                      `ConfigBuilder::auth`); choose one way to authenticate",
-                    crate::redact_url(server)
+                    crate::config::redact_url(server)
                 ),
             });
         }

@@ -5,8 +5,11 @@ use std::marker::PhantomData;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::client::Client;
+use crate::error::Error;
+use crate::event_type::EventType;
+use crate::received::Received;
 use crate::transport::Subscription;
-use crate::{Client, Error, EventType, Received};
 
 /// A core-NATS subscription (no stream, no acknowledgements) that yields
 /// validated events. Messages that fail validation come out as errors, and

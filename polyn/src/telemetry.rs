@@ -18,7 +18,7 @@ use opentelemetry::trace::TraceContextExt;
 #[cfg(feature = "otel")]
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Writes the current span's trace context into `headers`, replacing a
 /// header of the same name (compared case-insensitively). Writes nothing
@@ -124,29 +124,10 @@ pub(crate) fn recorded<T>(span: &tracing::Span, result: Result<T, Error>) -> Res
     result
 }
 
-/// `polyn::Error::<Variant>`: the variant name is where the derived `Debug`
-/// output starts, and writing stops there.
+/// `polyn::Error::<Variant>`, the `error.type` of a failure.
 #[cfg(feature = "otel")]
 pub(crate) fn error_type(error: &Error) -> String {
-    use std::fmt::Write;
-
-    struct Variant(String);
-    impl Write for Variant {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            let end = s
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(s.len());
-            self.0.push_str(&s[..end]);
-            if end < s.len() {
-                Err(std::fmt::Error)
-            } else {
-                Ok(())
-            }
-        }
-    }
-    let mut variant = Variant("polyn::Error::".to_owned());
-    let _ = write!(variant, "{error:?}");
-    variant.0
+    format!("polyn::Error::{}", error.variant())
 }
 
 /// Outgoing headers, for the propagator to write into.

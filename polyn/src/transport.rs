@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::{Error, PublishAck};
+use crate::error::Error;
+use crate::publish::PublishAck;
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -160,7 +161,7 @@ pub(crate) trait Transport: Send + Sync + 'static {
     /// The URL of the connected server, for tracing.
     fn server_url(&self) -> Arc<str>;
     /// The JetStream context of a real server, for what only a server
-    /// offers (a [`Reader`](crate::Reader)'s ordered consumer); `None` when
+    /// offers (a [`Reader`](crate::reader::Reader)'s ordered consumer); `None` when
     /// there is no server (the sandbox).
     fn jetstream_context(&self) -> Option<&async_nats::jetstream::Context> {
         None

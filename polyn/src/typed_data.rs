@@ -7,12 +7,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
 /// Why `data` does not fit the Rust type.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Misfit {
     /// Where, like `items[2].count` (`.` for `data` itself).
     pub(crate) path: String,
     /// What serde said.
-    pub(crate) reason: String,
+    pub(crate) source: serde_json::Error,
 }
 
 /// Deserializes `data` into `U`. Whole floats (`2.0`, sent by clients
@@ -32,7 +32,7 @@ pub(crate) fn from_data<U: DeserializeOwned>(mut data: Value) -> Result<U, Misfi
         Ok(typed) => Ok(typed),
         Err(err) => Err(Misfit {
             path: err.path().to_string(),
-            reason: err.into_inner().to_string(),
+            source: err.into_inner(),
         }),
     }
 }
@@ -134,7 +134,7 @@ mod tests {
         let misfit = from_data::<Order>(json!({"count": 1e20, "price": 1, "items": []}))
             .expect_err("out of range");
         assert_eq!(misfit.path, "count");
-        assert!(misfit.reason.contains("1e+20"), "{misfit:?}");
+        assert!(misfit.source.to_string().contains("1e+20"), "{misfit:?}");
         let misfit = from_data::<Order>(
             json!({"count": 1, "price": 1, "items": [{"quantity": 1}, {"quantity": 300}]}),
         )

@@ -1,6 +1,8 @@
 //! Validating events: the envelope against Polyn's bundled CloudEvent schema,
 //! then the name, then the payload against the message's own schema.
 
+pub use crate::conversion_error::{Constraint, ConversionError};
+
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -8,6 +10,7 @@ use serde_json::Value;
 
 use crate::excerpt::{Excerpt, MAX_PROBLEMS, PROBLEM_LIMIT, shortened};
 use crate::naming;
+use crate::protocol_text;
 use crate::schema::{Schema, Schemas};
 
 /// The cloud-event JSON Schema Polyn for Rust validates envelopes against.
@@ -18,7 +21,7 @@ use crate::schema::{Schema, Schemas};
 /// `time` may lack an offset, `specversion` may be any `1.x`.
 ///
 /// ```
-/// let schema: serde_json::Value = serde_json::from_str(polyn::CLOUD_EVENT_SCHEMA)?;
+/// let schema: serde_json::Value = serde_json::from_str(polyn::validation::CLOUD_EVENT_SCHEMA)?;
 /// assert_eq!(schema["required"], serde_json::json!(["id", "source", "specversion", "type"]));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -62,15 +65,10 @@ impl fmt::Display for Problem {
             Problem::Property { pointer, message } => {
                 write!(f, "Property: `#{pointer}` - {message}")
             }
-            Problem::InvalidName { name } => write!(
-                f,
-                "Event names must be lowercase, alphanumeric and dot separated, got {name:?}"
-            ),
-            Problem::SchemaNotFound { name } => write!(
-                f,
-                "Schema for {name} does not exist. Make sure it's been added to your `schemas` \
-                 codebase and has been loaded into the schema store on your NATS server"
-            ),
+            Problem::InvalidName { name } => {
+                write!(f, "{}, got {name:?}", protocol_text::MESSAGE_NAME_RULE)
+            }
+            Problem::SchemaNotFound { name } => protocol_text::SchemaNotFound(name).fmt(f),
         }
     }
 }
@@ -98,7 +96,7 @@ pub struct ValidationError {
     /// Problems found past [`MAX_PROBLEMS`], counted, not kept.
     omitted: usize,
     received: String,
-    drift: Option<Box<crate::Drift>>,
+    drift: Option<Box<crate::drift::Drift>>,
 }
 
 impl ValidationError {
@@ -126,14 +124,14 @@ impl ValidationError {
 
     /// Notes that the event's Rust type was generated from another schema
     /// than the store's: the likely cause of the failure.
-    pub(crate) fn with_drift(mut self, drift: crate::Drift) -> Self {
+    pub(crate) fn with_drift(mut self, drift: crate::drift::Drift) -> Self {
         self.drift = Some(Box::new(drift));
         self
     }
 
     /// When the event's Rust type has drifted from the schema store, how:
     /// the type and the store disagree about the schema.
-    pub fn drift(&self) -> Option<&crate::Drift> {
+    pub fn drift(&self) -> Option<&crate::drift::Drift> {
         self.drift.as_deref()
     }
 
@@ -210,15 +208,15 @@ impl std::error::Error for ValidationError {}
 ///
 /// ```
 /// use serde_json::json;
-/// let mut schemas = polyn::Schemas::new();
-/// schemas.insert(polyn::Schema::compile("user.created.v1", &json!({
+/// let mut schemas = polyn::schema::Schemas::new();
+/// schemas.insert(polyn::schema::Schema::compile("user.created.v1", &json!({
 ///     "type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}))?);
 ///
 /// let good = polyn::Event::new("com.test.user.created.v1", "com:test:user:backend", json!({"name": "Mary"}));
-/// polyn::validate_event(&good.to_json()?, "com.test", &schemas)?;
+/// polyn::validation::validate_event(&good.to_json()?, "com.test", &schemas)?;
 ///
 /// let bad = polyn::Event::new("com.test.user.created.v1", "com:test:user:backend", json!({"name": 1}));
-/// let err = polyn::validate_event(&bad.to_json()?, "com.test", &schemas).unwrap_err();
+/// let err = polyn::validation::validate_event(&bad.to_json()?, "com.test", &schemas).unwrap_err();
 /// assert!(err.to_string().contains("Property: `#/data/name`"));
 /// # Ok::<(), polyn::Error>(())
 /// ```
@@ -256,7 +254,7 @@ pub fn validate_event<'s>(
 /// Validates the envelope only, against [`CLOUD_EVENT_SCHEMA`].
 ///
 /// ```
-/// let err = polyn::validate_envelope(&serde_json::json!({"id": "1"})).unwrap_err();
+/// let err = polyn::validation::validate_envelope(&serde_json::json!({"id": "1"})).unwrap_err();
 /// assert!(err.to_string().contains("\"source\" is a required property"));
 /// ```
 pub fn validate_envelope(event: &Value) -> Result<(), ValidationError> {
@@ -274,8 +272,8 @@ pub fn validate_envelope(event: &Value) -> Result<(), ValidationError> {
 ///
 /// ```
 /// use serde_json::json;
-/// let schema = polyn::Schema::compile("a.v1", &json!({"type": "object"}))?;
-/// let err = polyn::validate_data(&json!({"id": "1", "source": "s", "data": 3}), &schema).unwrap_err();
+/// let schema = polyn::schema::Schema::compile("a.v1", &json!({"type": "object"}))?;
+/// let err = polyn::validation::validate_data(&json!({"id": "1", "source": "s", "data": 3}), &schema).unwrap_err();
 /// assert!(err.to_string().contains("Property: `#/data`"));
 /// # Ok::<(), polyn::Error>(())
 /// ```

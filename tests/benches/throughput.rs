@@ -489,7 +489,7 @@ async fn main() {
         let label = match concurrency {
             None => format!(
                 "consume, defaults (concurrency {})",
-                polyn::DEFAULT_CONCURRENCY
+                polyn::consumer::DEFAULT_CONCURRENCY
             ),
             Some(c) => format!("consume, concurrency {c}"),
         };
@@ -497,11 +497,11 @@ async fn main() {
     }
 
     // (c) validation cost.
-    let mut schemas = polyn::Schemas::new();
+    let mut schemas = polyn::schema::Schemas::new();
     let text =
         std::fs::read_to_string(polyn_tests::env::schemas_dir().join(format!("{NAME}.json")))
             .expect("schema");
-    schemas.insert(polyn::Schema::from_json_str(NAME, &text).expect("compile"));
+    schemas.insert(polyn::schema::Schema::from_json_str(NAME, &text).expect("compile"));
     let event = polyn::Event::new(
         "com.test.widgets.created.v1",
         "com:test:user:backend",
@@ -512,13 +512,17 @@ async fn main() {
     let rounds = 200_000u32;
     let start = Instant::now();
     for _ in 0..rounds {
-        std::hint::black_box(polyn::validate_event(&value, "com.test", &schemas).is_ok());
+        std::hint::black_box(
+            polyn::validation::validate_event(&value, "com.test", &schemas).is_ok(),
+        );
     }
     let validate_ns = start.elapsed().as_nanos() as f64 / f64::from(rounds);
     let start = Instant::now();
     for _ in 0..rounds {
         let value: Value = serde_json::from_slice(std::hint::black_box(&bytes)).expect("json");
-        std::hint::black_box(polyn::validate_event(&value, "com.test", &schemas).is_ok());
+        std::hint::black_box(
+            polyn::validation::validate_event(&value, "com.test", &schemas).is_ok(),
+        );
     }
     let parse_validate_ns = start.elapsed().as_nanos() as f64 / f64::from(rounds);
 

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use polyn::{Action, Error, Event, InvalidMessage};
+use polyn::consumer::Action;
+use polyn::{Error, Event, InvalidMessage};
 use polyn_tests::events::WidgetsCreatedV1;
 use polyn_tests::{PolynEnv, Watched};
 use serde_json::{Value, json};

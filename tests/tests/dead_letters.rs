@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use polyn::{
-    Action, Context, DEAD_LETTER_STREAM, DeadLetter, DeadLetterReason, Event, InvalidMessage,
-};
+use polyn::consumer::Action;
+use polyn::dead_letter::{DEAD_LETTER_STREAM, DeadLetterReason};
+use polyn::{Context, DeadLetter, Event, InvalidMessage};
 use polyn_tests::events::WidgetsCreatedV1;
 use polyn_tests::{PolynEnv, Watched};
 
@@ -58,7 +58,10 @@ async fn set_up(dead_letters: bool) -> (PolynEnv, polyn::Client, String) {
 
 /// Runs the consumer until `reports` reports came, failing `fail` always
 /// and `doomed` with a permanent error.
-async fn run_until(client: &polyn::Client, reports: usize) -> (polyn::ConsumerStats, Vec<Report>) {
+async fn run_until(
+    client: &polyn::Client,
+    reports: usize,
+) -> (polyn::consumer::ConsumerStats, Vec<Report>) {
     let seen = Watched::new(Vec::<Report>::new());
     let stats = client
         .consumer::<WidgetsCreatedV1>()

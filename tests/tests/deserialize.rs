@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use polyn::{Error, Problem};
+use polyn::Error;
+use polyn::validation::Problem;
 use polyn_tests::PolynEnv;
 use polyn_tests::events::WidgetsCreatedV1;
 use serde_json::{Value, json};

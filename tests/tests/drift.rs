@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use polyn::{Context, DriftPolicy, Error, Event};
+use polyn::config::DriftPolicy;
+use polyn::{Context, Error, Event};
 use polyn_tests::PolynEnv;
 use polyn_tests::events::{CalcMultRequestV1, WidgetsCreatedV1};
 use serde_json::{Value, json};

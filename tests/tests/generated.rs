@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::path::Path;
 
-use polyn::{Config, Event, EventType, Schema, Schemas, validate_event};
+use polyn::schema::{Schema, Schemas};
+use polyn::validation::validate_event;
+use polyn::{Config, Event, EventType};
 use serde_json::{Value, json};
 
 polyn::include_events!();
@@ -148,7 +150,10 @@ fn user_created_with_identity_omits_absent_optionals() {
     // and the public error names the type, the constraint and the value.
     let err = "".parse::<user_created_v1::UserCreatedV1Id>().unwrap_err();
     assert_eq!(err.type_name(), Some("UserCreatedV1Id"));
-    assert_eq!(err.constraint(), &polyn::Constraint::MinLength(1));
+    assert_eq!(
+        err.constraint(),
+        &polyn::validation::Constraint::MinLength(1)
+    );
     assert_eq!(err.value(), Some(""));
     assert_eq!(
         err.to_string(),
@@ -162,9 +167,10 @@ fn user_created_with_identity_omits_absent_optionals() {
         "{err}"
     );
     // An enum names its values.
-    let err: polyn::ConversionError = "euro".parse::<orders_placed_v1::Currency>().unwrap_err();
+    let err: polyn::validation::ConversionError =
+        "euro".parse::<orders_placed_v1::Currency>().unwrap_err();
     assert!(
-        matches!(err.constraint(), polyn::Constraint::OneOf(values) if values.contains(&"EUR")),
+        matches!(err.constraint(), polyn::validation::Constraint::OneOf(values) if values.contains(&"EUR")),
         "{err}"
     );
     assert!(err.to_string().ends_with(": not \"euro\""), "{err}");

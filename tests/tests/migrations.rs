@@ -2,8 +2,9 @@
 //! (reversed and explicit), the replica cap, ids recorded as strings or
 //! integers, a failing migration, and a merged stream update.
 
+use polyn::Error;
 use polyn::async_nats::jetstream::{self, kv};
-use polyn::{Error, Migrations, Migrator};
+use polyn::migration::{Migrations, Migrator};
 use polyn_tests::NatsServer;
 
 const CREATE: (&str, &str) = (
@@ -197,7 +198,7 @@ async fn a_sandbox_from_the_same_migrations_matches_the_server() {
         .source_root("svc")
         .build()
         .expect("config");
-    let sandbox = polyn::Sandbox::builder(config.clone())
+    let sandbox = polyn::testing::Sandbox::builder(config.clone())
         .migrations(&migrations)
         .expect("provision")
         .build();
@@ -212,7 +213,7 @@ async fn a_sandbox_from_the_same_migrations_matches_the_server() {
         "[[change]]\nop = \"create_consumer\"\nstream_name = \"WIDGETS\"\ndurable_name = \"extra\"\nfilter_subject = \"widgets.created.v1\"\n",
     );
     let more = Migrations::from_files([CREATE, LIMIT, extra]).expect("valid migrations");
-    let sandbox = polyn::Sandbox::builder(config)
+    let sandbox = polyn::testing::Sandbox::builder(config)
         .migrations(&more)
         .expect("provision")
         .build();

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use polyn::{Error, Event, ReadFrom, Reader};
+use polyn::reader::{ReadFrom, Reader};
+use polyn::{Error, Event};
 use polyn_tests::PolynEnv;
 use polyn_tests::events::{CalcMultRequestV1, UserCreatedV1, WidgetsCreatedV1};
 use serde_json::json;
@@ -345,7 +346,7 @@ async fn a_sandbox_has_no_readers() {
         .source_root("user.backend")
         .build()
         .expect("config");
-    let sandbox = polyn::Sandbox::builder(config)
+    let sandbox = polyn::testing::Sandbox::builder(config)
         .event::<WidgetsCreatedV1>()
         .expect("schema")
         .stream("WIDGETS", &[NAME])

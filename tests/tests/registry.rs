@@ -1,10 +1,11 @@
-//! `polyn::Registry` on a real nats-server: pushing a checked schemas
+//! `polyn::schema::Registry` on a real nats-server: pushing a checked schemas
 //! folder creates the bucket, adds and updates only, never deletes
 //! implicitly, refuses a breaking change without writing anything unless
 //! forced; a schema leaves only by an explicit delete.
 
+use polyn::Error;
+use polyn::schema::Registry;
 use polyn::schemas::{CheckedSchema, JsonChange, SchemaFile, check_schemas};
-use polyn::{Error, Registry};
 use polyn_tests::NatsServer;
 use serde_json::{Value, json};
 

@@ -5,10 +5,8 @@
 
 use std::time::Duration;
 
-use polyn::{
-    Binder, Bound, BoxFuture, Context, Error, Event, EventType, Handler, HandlerSpec,
-    InvalidMessage,
-};
+use polyn::consumer::{Binder, Bound, BoxFuture, HandlerSpec};
+use polyn::{Context, Error, Event, EventType, Handler, InvalidMessage};
 use polyn_tests::events::{CalcMultRequestV1, CalcMultResponseV1};
 use polyn_tests::{PolynEnv, Watched};
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use polyn::{Config, Context, Error, Event, Outcome, Sandbox, SettlementKind};
+use polyn::testing::{Sandbox, SettlementKind};
+use polyn::{Config, Context, Error, Event, Outcome};
 use polyn_tests::PolynEnv;
 use polyn_tests::events::{CalcMultRequestV1, CalcMultResponseV1, WidgetsCreatedV1};
 use tokio::sync::Notify;
@@ -43,7 +44,10 @@ fn widget(id: &str) -> WidgetsCreatedV1 {
 fn run_consumer<F, Fut, R>(
     sandbox: &Sandbox,
     handler: F,
-) -> (Arc<Notify>, tokio::task::JoinHandle<polyn::ConsumerStats>)
+) -> (
+    Arc<Notify>,
+    tokio::task::JoinHandle<polyn::consumer::ConsumerStats>,
+)
 where
     F: Fn(Event<WidgetsCreatedV1>, Context) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = R> + Send + 'static,

@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use polyn::{
-    Binder, Bound, BoxFuture, Context, Error, Event, Handler, HandlerSpec, Missing, Outcome,
-    PublishOptions,
-};
+use polyn::consumer::{Binder, Bound, BoxFuture, HandlerSpec};
+use polyn::serve::Missing;
+use polyn::{Context, Error, Event, Handler, Outcome, PublishOptions};
 use polyn_tests::events::{MoneyAmountV1, WidgetsCreatedV1};
 use polyn_tests::{PolynEnv, Watched};
 

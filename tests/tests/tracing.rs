@@ -19,9 +19,8 @@ use opentelemetry_sdk::trace::{
     InMemorySpanExporter, SdkTracerProvider, Span as SdkSpan, SpanData, SpanProcessor,
 };
 use polyn::async_nats::HeaderMap;
-use polyn::{
-    Binder, Bound, BoxFuture, Context, Error, Event, Handler, HandlerSpec, PublishOptions,
-};
+use polyn::consumer::{Binder, Bound, BoxFuture, HandlerSpec};
+use polyn::{Context, Error, Event, Handler, PublishOptions};
 use polyn_tests::events::{CalcMultRequestV1, CalcMultResponseV1, WidgetsCreatedV1};
 use polyn_tests::{PolynEnv, Watched};
 use serde_json::json;

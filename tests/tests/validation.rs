@@ -1,6 +1,8 @@
 //! Validation of envelopes and payloads, and the protocol's error texts.
 
-use polyn::{Error, Event, Problem, Schema, Schemas, validate_envelope, validate_event};
+use polyn::schema::{Schema, Schemas};
+use polyn::validation::{Problem, validate_envelope, validate_event};
+use polyn::{Error, Event};
 use serde_json::{Value, json};
 
 const DOMAIN: &str = "com.test";
@@ -35,7 +37,9 @@ fn widget_event(data: Value) -> Value {
     })
 }
 
-fn validation_error(result: Result<impl std::fmt::Debug, polyn::ValidationError>) -> String {
+fn validation_error(
+    result: Result<impl std::fmt::Debug, polyn::validation::ValidationError>,
+) -> String {
     result.expect_err("should be invalid").to_string()
 }
 

@@ -5,7 +5,6 @@
 mod events;
 mod setup;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
@@ -53,7 +52,7 @@ async fn multiply(event: Event<CalcMultRequestV1>) -> Result<CalcMultResponseV1,
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> Result<(), Error> {
     // Polyn logs through `tracing`: binding, serving, retries, dead letters,
     // shutdown. `RUST_LOG` picks what is shown (default: info).
     tracing_subscriber::fmt()
@@ -63,21 +62,10 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            // A Polyn error says what went wrong, where and what to do; its
-            // causes follow. (Returning it from `main` would print its
-            // `Debug` form instead.)
-            eprintln!("error: {err}");
-            let mut cause = err.source();
-            while let Some(error) = cause {
-                eprintln!("  caused by: {error}");
-                cause = error.source();
-            }
-            ExitCode::FAILURE
-        }
-    }
+    // On failure `main` prints the error's `Debug` form, which for a Polyn
+    // error is its words (what went wrong, where, what to do) and then its
+    // causes, and exits non-zero.
+    run().await
 }
 
 /// Connects (or starts the sandbox), serves the handlers while the demo

@@ -4,10 +4,12 @@
 //! the schema store is loaded from the generated types' schemas, behind the
 //! backward-compatibility gate (as `polyn schemas push` does).
 
+use polyn::config::ConfigBuilder;
+use polyn::migration::{Migrations, Migrator};
+use polyn::schema::{Registry, Schema};
 use polyn::schemas::{SchemaFile, check_schemas};
-use polyn::{
-    Client, Config, ConfigBuilder, EventType, Migrations, Migrator, Registry, Sandbox, Schema,
-};
+use polyn::testing::Sandbox;
+use polyn::{Client, Config, EventType};
 
 use crate::events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
 
@@ -26,7 +28,7 @@ pub(crate) async fn client() -> Result<Client, crate::Error> {
     let migrations = polyn::migrations!("polyn/migrations")?;
     match std::env::var("NATS_URL") {
         Ok(url) => {
-            println!("using the NATS server at {}", polyn::redact_url(&url));
+            println!("using the NATS server at {}", polyn::config::redact_url(&url));
             let config = config.server(url.as_str()).build()?;
             set_up_server(&url, &config, migrations).await?;
             Ok(Client::connect(config).await?)
@@ -55,7 +57,7 @@ async fn set_up_server(
         format!(
             "cannot connect to the NATS server at {}: {err}; start one (`nats-server -js`) or \
              unset NATS_URL to run on the in-memory sandbox",
-            polyn::redact_url(url)
+            polyn::config::redact_url(url)
         )
     })?;
     let files: Vec<SchemaFile> = SCHEMAS

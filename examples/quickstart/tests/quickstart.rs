@@ -90,9 +90,9 @@ fn a_server_it_cannot_reach_is_one_readable_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let error = stderr
         .lines()
-        .find(|line| line.starts_with("error: "))
+        .find(|line| line.starts_with("Error: "))
         .unwrap_or_else(|| panic!("no error line: {stderr}"));
-    // The error's words (naming the server), not its `Debug` form.
+    // The error's words (naming the server), not a struct's fields.
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
     assert!(!error.contains(" { "), "{error}");
 }

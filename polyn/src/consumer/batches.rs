@@ -22,11 +22,18 @@ use tracing::Instrument;
 
 use super::handling::{Failure, retry_or_give_up, settle, with_progress};
 use super::{Consumer, ConsumerStats, Counters, MAX_OPEN_PULLS, Shared, finished, pause};
+use crate::error::Error;
+use crate::event::Event;
 use crate::guard::guarded;
+use crate::invalid_message::Action;
+use crate::invalid_message::InvalidMessage;
 use crate::invalid_message::report;
+use crate::outcome::BoxError;
+use crate::outcome::IntoOutcome;
+use crate::outcome::Outcome;
 use crate::telemetry::{self, LinkTo};
 use crate::transport::{AckKind, Acker, Delivery, PullEvent};
-use crate::{Action, BoxError, BoxFuture, Error, Event, IntoOutcome, InvalidMessage, Outcome};
+use futures_util::future::BoxFuture;
 
 impl<T: DeserializeOwned + Send + 'static> Consumer<T> {
     /// Handles messages in batches until `shutdown` completes: `handler`
@@ -272,7 +279,7 @@ where
         });
         match decoded {
             Ok(event) => {
-                crate::client::record_message_id(&span, event.id());
+                crate::client::spans::record_message_id(&span, event.id());
                 kept.push(Kept {
                     id: event.id().to_owned(),
                     subject: message.subject,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::Error;
+use crate::error::Error;
 use crate::transport::{AckKind, Acker, Incoming};
 
 /// Metadata of one delivery, and the in-progress signal, for a handler.

@@ -13,12 +13,17 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use tracing::Instrument;
 
 use super::{Context, Counters, Shared};
+use crate::dead_letter::DeadLetter;
+use crate::dead_letter::DeadLetterReason;
+use crate::error::Error;
+use crate::event::Event;
 use crate::guard::{error_chain, error_lines, guarded};
+use crate::invalid_message::Action;
+use crate::invalid_message::InvalidMessage;
 use crate::invalid_message::report;
+use crate::outcome::IntoOutcome;
+use crate::outcome::Outcome;
 use crate::transport::{AckKind, Acker, Delivery};
-use crate::{
-    Action, DeadLetter, DeadLetterReason, Error, Event, IntoOutcome, InvalidMessage, Outcome,
-};
 
 /// Handles one message, holding its slot: on the consumer's task when the
 /// handler finishes at its first poll (no task to schedule), otherwise the
@@ -231,7 +236,7 @@ where
         }
     };
     let id = event.id().to_owned();
-    crate::client::record_message_id(&tracing::Span::current(), &id);
+    crate::client::spans::record_message_id(&tracing::Span::current(), &id);
     let context = Context {
         subject: message.subject.clone(),
         headers: message.headers.into(),

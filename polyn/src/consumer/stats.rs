@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::transport::AckKind;
 
 /// Counts of what a handler did, returned when it stops and read live
-/// through its [`Monitor`](crate::Monitor).
+/// through its [`Monitor`](crate::serve::Monitor).
 ///
 /// On core NATS and for request handlers nothing is acknowledged: `acked`
 /// counts messages handled successfully and `termed` those rejected as

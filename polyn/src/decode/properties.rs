@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::tests::{ATTRIBUTES, base, schemas};
 use super::{decode_event, decode_plain};
-use crate::{Event, Schema, validate_event};
+use crate::event::Event;
+use crate::schema::Schema;
+use crate::validation::validate_event;
 
 /// Strings that matter to the envelope's rules, and some that break them.
 const TEXTS: &[&str] = &[

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::ledger::{MIGRATIONS_BUCKET, read_ids, write_ids};
 use super::{Migration, Migrations, Operation};
-use crate::Error;
+use crate::error::Error;
+use crate::outcome::BoxError;
 
 /// Which migrations have run and which are pending.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,8 +25,8 @@ pub struct MigrationStatus {
 ///
 /// ```no_run
 /// # async fn run(nats: polyn::async_nats::Client) -> Result<(), polyn::Error> {
-/// let migrations = polyn::Migrations::from_dir("polyn/migrations")?;
-/// let migrator = polyn::Migrator::new(migrations, "user.backend").max_replicas(1);
+/// let migrations = polyn::migration::Migrations::from_dir("polyn/migrations")?;
+/// let migrator = polyn::migration::Migrator::new(migrations, "user.backend").max_replicas(1);
 /// let ran = migrator.migrate(&nats).await?;
 /// println!("ran {ran:?}");
 /// # Ok(()) }
@@ -99,10 +100,10 @@ impl Migrator {
             for operation in migration.up() {
                 self.execute(&js, operation)
                     .await
-                    .map_err(|reason| Error::Migration {
+                    .map_err(|source| Error::Migration {
                         file: migration.file.clone(),
                         operation: operation.to_string(),
-                        reason,
+                        source,
                     })?;
             }
             applied.push(migration.id.clone());
@@ -138,10 +139,10 @@ impl Migrator {
         for operation in migration.down()? {
             self.execute(&js, &operation)
                 .await
-                .map_err(|reason| Error::Migration {
+                .map_err(|source| Error::Migration {
                     file: migration.file.clone(),
                     operation: format!("rolling back: {operation}"),
-                    reason,
+                    source,
                 })?;
         }
         applied.pop();
@@ -179,7 +180,7 @@ impl Migrator {
             Some(value) => read_ids(&value).map_err(|reason| Error::Migration {
                 file: MIGRATIONS_BUCKET.to_owned(),
                 operation: format!("reading the record of `{}`", self.source_root),
-                reason,
+                source: reason.into(),
             }),
         }
     }
@@ -208,7 +209,11 @@ impl Migrator {
     }
 
     /// Runs one operation; `Err` is the server's error.
-    async fn execute(&self, js: &jetstream::Context, operation: &Operation) -> Result<(), String> {
+    async fn execute(
+        &self,
+        js: &jetstream::Context,
+        operation: &Operation,
+    ) -> Result<(), BoxError> {
         match operation {
             Operation::CreateStream(config) => {
                 let mut config = (**config).clone();
@@ -216,19 +221,14 @@ impl Migrator {
                 js.create_stream(config)
                     .await
                     .map(|_| ())
-                    .map_err(|err| err.to_string())
+                    .map_err(BoxError::from)
             }
             Operation::UpdateStream { name, changes } => {
-                let mut current = js.get_stream(name).await.map_err(|err| err.to_string())?;
-                let config = current
-                    .info()
-                    .await
-                    .map_err(|err| err.to_string())?
-                    .config
-                    .clone();
+                let mut current = js.get_stream(name).await.map_err(BoxError::from)?;
+                let config = current.info().await.map_err(BoxError::from)?.config.clone();
                 let mut merged = match serde_json::to_value(&config) {
                     Ok(Value::Object(merged)) => merged,
-                    _ => return Err(format!("the configuration of `{name}` cannot be read")),
+                    _ => return Err(format!("the configuration of `{name}` cannot be read").into()),
                 };
                 for (key, value) in changes {
                     merged.insert(key.clone(), value.clone());
@@ -239,26 +239,26 @@ impl Migrator {
                 js.update_stream(config)
                     .await
                     .map(|_| ())
-                    .map_err(|err| err.to_string())
+                    .map_err(BoxError::from)
             }
             Operation::DeleteStream { name } => js
                 .delete_stream(name)
                 .await
                 .map(|_| ())
-                .map_err(|err| err.to_string()),
+                .map_err(BoxError::from),
             Operation::CreateConsumer { stream, config } => {
                 let mut config = (**config).clone();
                 config.num_replicas = self.cap(config.num_replicas);
                 js.create_consumer_on_stream(config, stream)
                     .await
                     .map(|_: jetstream::consumer::Consumer<jetstream::consumer::Config>| ())
-                    .map_err(|err| err.to_string())
+                    .map_err(BoxError::from)
             }
             Operation::DeleteConsumer { stream, consumer } => js
                 .delete_consumer_from_stream(consumer, stream)
                 .await
                 .map(|_| ())
-                .map_err(|err| err.to_string()),
+                .map_err(BoxError::from),
         }
     }
 }

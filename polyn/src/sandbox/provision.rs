@@ -3,7 +3,9 @@
 //! server gets.
 
 use super::SandboxBuilder;
-use crate::{Error, Migrations, Operation};
+use crate::error::Error;
+use crate::migration::Migrations;
+use crate::migration::Operation;
 
 impl SandboxBuilder {
     /// Declares the streams and consumers that running `migrations` in
@@ -11,7 +13,7 @@ impl SandboxBuilder {
     /// deletes. A consumer's `ack_wait` and `max_deliver` are kept.
     ///
     /// ```
-    /// let migrations = polyn::Migrations::from_files([(
+    /// let migrations = polyn::migration::Migrations::from_files([(
     ///     "20261202150000_create_widgets.toml",
     ///     r#"
     /// [[change]]
@@ -27,7 +29,7 @@ impl SandboxBuilder {
     /// "#,
     /// )])?;
     /// let config = polyn::Config::builder().domain("com.test").source_root("user.backend").build()?;
-    /// let sandbox = polyn::Sandbox::builder(config).migrations(&migrations)?.build();
+    /// let sandbox = polyn::testing::Sandbox::builder(config).migrations(&migrations)?.build();
     /// # Ok::<(), polyn::Error>(())
     /// ```
     pub fn migrations(mut self, migrations: &Migrations) -> Result<Self, Error> {
@@ -36,7 +38,7 @@ impl SandboxBuilder {
                 self = self.apply(operation).map_err(|reason| Error::Migration {
                     file: migration.file().to_owned(),
                     operation: operation.to_string(),
-                    reason,
+                    source: reason.into(),
                 })?;
             }
         }

@@ -8,11 +8,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::world::{InFlight, SettlementKind, Shared, Stored, StreamState, Sub};
+use crate::error::Error;
+use crate::publish::PublishAck;
 use crate::transport::{
     AckKind, Acker, BoxFuture, Delivery, Incoming, Outgoing, PendingAck, Presence, PullConsumer,
     PullEvent, PullLedger, PullSession, Subscription, Transport,
 };
-use crate::{Error, PublishAck};
 
 /// How long one sandbox pull waits for messages, like a server's expiry.
 const PULL_EXPIRES: Duration = Duration::from_millis(200);
@@ -31,8 +32,9 @@ impl SandboxTransport {
                 subject: message.subject,
             });
         };
-        let id = crate::received::header(&message.headers, crate::client::MSG_ID_HEADER)
-            .map(str::to_owned);
+        let id =
+            crate::received::header(&message.headers, crate::client::publishing::MSG_ID_HEADER)
+                .map(str::to_owned);
         let stream: &mut StreamState = &mut world.streams[index];
         if let Some(sequence) = id.as_ref().and_then(|id| stream.ids.get(id)) {
             return Ok(PublishAck {

@@ -28,7 +28,7 @@ pub enum SettlementKind {
 }
 
 /// One settlement of a delivered message, as recorded by a
-/// [`Sandbox`](crate::Sandbox).
+/// [`Sandbox`](crate::testing::Sandbox).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settlement {
@@ -56,7 +56,8 @@ pub(crate) struct Stored {
 
 impl Stored {
     pub(crate) fn id(&self) -> Option<String> {
-        crate::received::header(&self.headers, crate::client::MSG_ID_HEADER).map(str::to_owned)
+        crate::received::header(&self.headers, crate::client::publishing::MSG_ID_HEADER)
+            .map(str::to_owned)
     }
 }
 

@@ -14,7 +14,8 @@ use tokio::sync::watch;
 mod pull;
 
 use super::{BoxFuture, Incoming, Outgoing, PendingAck, PullConsumer, Subscription, Transport};
-use crate::{Error, PublishAck};
+use crate::error::Error;
+use crate::publish::PublishAck;
 
 /// NATS through `async-nats`: a core client and its JetStream context.
 #[derive(Clone, Debug)]
@@ -399,10 +400,7 @@ impl Transport for NatsTransport {
                 }
             };
             if info.config.deliver_subject.is_some() {
-                return Err(Error::nats(
-                    format!("binding to consumer `{consumer}` in stream `{stream}`"),
-                    "it is a push consumer; Polyn consumers bind to pull consumers",
-                ));
+                return Err(Error::NotPullConsumer { consumer, stream });
             }
             let mut filters = if info.config.filter_subjects.is_empty() {
                 vec![info.config.filter_subject.clone()]

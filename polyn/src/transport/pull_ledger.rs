@@ -61,6 +61,7 @@ impl PullLedger {
     }
 
     /// The deadline of the oldest open pull.
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn oldest_deadline(&self) -> Option<Instant> {
         self.pulls.front().map(|(deadline, _)| *deadline)
     }

@@ -23,7 +23,8 @@ use std::fmt;
 use std::time::Duration;
 
 use events::{CalcMultRequestV1, CalcMultResponseV1, WidgetsCreatedV1};
-use polyn::{Handler, HandlerKind, HandlerSpec, InvalidMessage, Outcome};
+use polyn::{Handler, InvalidMessage, Outcome};
+use polyn::consumer::{HandlerKind, HandlerSpec};
 
 /// A handler error.
 #[derive(Debug)]

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use events::{CalcMultRequestV1, CalcMultResponseV1, UserCreatedV1, WidgetsCreatedV1};
-use polyn::{Config, Context, Event, Handler, HandlerSpec, Outcome, Sandbox, SettlementKind, State};
+use polyn::{Config, Context, Event, Handler, Outcome, State};
+use polyn::consumer::HandlerSpec;
+use polyn::testing::{Sandbox, SettlementKind};
 
 #[derive(Clone, Default)]
 struct Counts {

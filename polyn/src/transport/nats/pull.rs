@@ -15,7 +15,7 @@ use async_nats::{StatusCode, Subject};
 use futures_util::{FutureExt, StreamExt};
 use tokio::time::{Instant, Sleep};
 
-use crate::Error;
+use crate::error::Error;
 use crate::transport::{
     AckKind, Acker, BoxFuture, Delivery, Presence, PullConsumer, PullEvent, PullLedger, PullSession,
 };
