@@ -8,6 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::envelope::{self, ATTRIBUTES};
 use crate::error::Error;
 
 /// The `specversion` Polyn sends.
@@ -86,19 +87,6 @@ pub struct PolynData {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
-
-/// The CloudEvents attributes an [`Event`] keeps as strings, in the order
-/// of its fields.
-pub(crate) const STRING_ATTRIBUTES: [&str; 8] = [
-    "id",
-    "source",
-    "specversion",
-    "type",
-    "time",
-    "datacontenttype",
-    "dataschema",
-    "subject",
-];
 
 impl PolynData {
     /// Reads a `polyndata` object; gives it back untouched when it lacks one
@@ -224,10 +212,7 @@ impl<T> Event<T> {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            && !STRING_ATTRIBUTES.contains(&name)
-            && name != "polyndata"
-            && name != "data"
-            && name != "data_base64";
+            && !envelope::is_reserved(name);
         if !valid {
             return Err(Error::InvalidExtensionName {
                 name: name.to_owned(),
@@ -391,10 +376,10 @@ impl Event<Value> {
         let mut data = None;
         let mut extensions = Map::new();
         for (key, value) in map {
-            let slot = STRING_ATTRIBUTES.iter().position(|name| *name == key);
+            let slot = envelope::slot(&key);
             match (slot, value) {
                 (Some(slot), Value::String(text)) => known[slot] = Some(text),
-                (None, Value::Object(object)) if key == "polyndata" => {
+                (None, Value::Object(object)) if key == envelope::POLYNDATA => {
                     match PolynData::from_object(object) {
                         Ok(parsed) => polyndata = Some(parsed),
                         Err(object) => {
@@ -402,25 +387,27 @@ impl Event<Value> {
                         }
                     }
                 }
-                (None, value) if key == "data" => data = Some(value),
+                (None, value) if key == envelope::DATA => data = Some(value),
                 (_, value) => {
                     extensions.insert(key, value);
                 }
             }
         }
-        if known[..4].iter().any(Option::is_none) {
+        if known[..envelope::REQUIRED].iter().any(Option::is_none) {
             // Put the object back together for the error.
-            let mut object: Map<String, Value> = STRING_ATTRIBUTES
+            let mut object: Map<String, Value> = ATTRIBUTES
                 .iter()
                 .zip(known)
-                .filter_map(|(key, text)| Some(((*key).to_owned(), Value::String(text?))))
+                .filter_map(|(attribute, text)| {
+                    Some((attribute.name.to_owned(), Value::String(text?)))
+                })
                 .collect();
             if let Some(polyndata) = polyndata.and_then(|p| serde_json::to_value(p).ok()) {
-                object.insert("polyndata".to_owned(), polyndata);
+                object.insert(envelope::POLYNDATA.to_owned(), polyndata);
             }
             object.extend(extensions);
             if let Some(data) = data {
-                object.insert("data".to_owned(), data);
+                object.insert(envelope::DATA.to_owned(), data);
             }
             return Err(Error::Decode {
                 message: crate::excerpt::excerpt(Value::Object(object).to_string().as_bytes()),
@@ -434,7 +421,8 @@ impl Event<Value> {
     }
 
     /// An event from its attributes: the strings in the order of
-    /// `STRING_ATTRIBUTES`, of which the first four are required.
+    /// [`ATTRIBUTES`], of which the first [`REQUIRED`](envelope::REQUIRED)
+    /// are required.
     pub(crate) fn assemble(
         known: [Option<String>; 8],
         polyndata: Option<PolynData>,
@@ -442,9 +430,9 @@ impl Event<Value> {
         data: Option<Value>,
     ) -> Self {
         let [
+            specversion,
             id,
             source,
-            specversion,
             event_type,
             time,
             datacontenttype,
@@ -544,32 +532,38 @@ impl<T: Serialize> Event<T> {
     }
 }
 
+impl<T> Event<T> {
+    /// The string attributes, in the order of [`ATTRIBUTES`].
+    fn attributes(&self) -> [Option<&str>; 8] {
+        [
+            Some(self.specversion.as_str()),
+            Some(self.id.as_str()),
+            Some(self.source.as_str()),
+            Some(self.event_type.as_str()),
+            self.time.as_deref(),
+            self.datacontenttype.as_deref(),
+            self.dataschema.as_deref(),
+            self.subject.as_deref(),
+        ]
+    }
+}
+
 impl<T: Serialize> Serialize for Event<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("specversion", &self.specversion)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("source", &self.source)?;
-        map.serialize_entry("type", &self.event_type)?;
-        let optional = [
-            ("time", &self.time),
-            ("datacontenttype", &self.datacontenttype),
-            ("dataschema", &self.dataschema),
-            ("subject", &self.subject),
-        ];
-        for (key, value) in optional {
+        for (attribute, value) in ATTRIBUTES.iter().zip(self.attributes()) {
             if let Some(value) = value {
-                map.serialize_entry(key, value)?;
+                map.serialize_entry(attribute.name, value)?;
             }
         }
         if let Some(polyndata) = &self.polyndata {
-            map.serialize_entry("polyndata", polyndata)?;
+            map.serialize_entry(envelope::POLYNDATA, polyndata)?;
         }
         for (key, value) in &self.extensions {
             map.serialize_entry(key, value)?;
         }
         if !self.data_absent {
-            map.serialize_entry("data", &self.data)?;
+            map.serialize_entry(envelope::DATA, &self.data)?;
         }
         map.end()
     }

@@ -53,6 +53,7 @@ mod decode;
 mod deserialize;
 mod drift;
 mod encode;
+mod envelope;
 mod error;
 mod error_kind;
 pub mod event;
