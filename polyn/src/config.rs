@@ -265,8 +265,8 @@ impl std::fmt::Debug for Config {
 /// assert_eq!(polyn::config::redact_url("nats://host:4222"), "nats://host:4222");
 /// ```
 pub fn redact_url(url: &str) -> String {
-    match crate::server_url::Userinfo::split(url) {
-        Some(parts) => format!("{}***@{}", parts.scheme, parts.rest),
+    match crate::server_url::Credentialed::parse(url) {
+        Some(mut credentialed) => credentialed.without_userinfo(Some("***")),
         None => url.to_owned(),
     }
 }

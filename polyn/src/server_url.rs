@@ -24,18 +24,12 @@ impl ServerUrl {
     /// `host:4222`, …). Percent-escapes in the user, password and token
     /// are decoded, as URLs require for `@`, `:` and `/` in them.
     pub(crate) fn parse(server: &str) -> Result<ServerUrl, Error> {
-        let Some(Userinfo {
-            scheme,
-            userinfo,
-            rest,
-        }) = Userinfo::split(server)
-        else {
+        let Some(mut parsed) = Credentialed::parse(server) else {
             return Ok(ServerUrl {
                 url: server.to_owned(),
                 auth: Auth::None,
             });
         };
-        let url = format!("{scheme}{rest}");
         let decode = |part: &str, what: &str| {
             percent_decode_str(part)
                 .decode_utf8()
@@ -48,40 +42,55 @@ impl ServerUrl {
                     ),
                 })
         };
-        let auth = match userinfo.split_once(':') {
-            Some((user, password)) => Auth::UserPassword {
-                user: decode(user, "user")?,
+        let auth = match parsed.url.password() {
+            Some(password) => Auth::UserPassword {
+                user: decode(parsed.url.username(), "user")?,
                 password: Secret::new(decode(password, "password")?),
             },
-            None if userinfo.is_empty() => Auth::None,
-            None => Auth::Token(Secret::new(decode(userinfo, "token")?)),
+            None => Auth::Token(Secret::new(decode(parsed.url.username(), "token")?)),
         };
-        Ok(ServerUrl { url, auth })
+        Ok(ServerUrl {
+            url: parsed.without_userinfo(None),
+            auth,
+        })
     }
 }
 
-/// A server URL around its `userinfo@`: `scheme://` (or nothing), the
-/// userinfo, and what follows the `@`.
-pub(crate) struct Userinfo<'a> {
-    pub(crate) scheme: &'a str,
-    pub(crate) userinfo: &'a str,
-    pub(crate) rest: &'a str,
+/// A server URL that carries a user (or token) and maybe a password,
+/// parsed by the `url` crate.
+pub(crate) struct Credentialed {
+    url: url::Url,
+    /// Whether the server was given without a scheme (`user:pw@host:4222`):
+    /// NATS takes that as `nats://`, and so is it given back.
+    schemeless: bool,
 }
 
-impl<'a> Userinfo<'a> {
-    /// `None` when the URL's authority has no `@`.
-    pub(crate) fn split(url: &'a str) -> Option<Userinfo<'a>> {
-        let (scheme, after) = match url.find("://") {
-            Some(at) => url.split_at(at + 3),
-            None => ("", url),
-        };
-        let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
-        let at = after[..authority_end].rfind('@')?;
-        Some(Userinfo {
-            scheme,
-            userinfo: &after[..at],
-            rest: &after[at + 1..],
-        })
+impl Credentialed {
+    /// `None` when the URL carries no credentials (or is no URL at all:
+    /// the NATS client reports that when it connects).
+    pub(crate) fn parse(server: &str) -> Option<Credentialed> {
+        let schemeless = !server.contains("://");
+        let url = if schemeless {
+            url::Url::parse(&format!("nats://{server}"))
+        } else {
+            url::Url::parse(server)
+        }
+        .ok()?;
+        (!url.username().is_empty() || url.password().is_some())
+            .then_some(Credentialed { url, schemeless })
+    }
+
+    /// The URL with its userinfo replaced by `userinfo@` (or taken out).
+    pub(crate) fn without_userinfo(&mut self, userinfo: Option<&str>) -> String {
+        // Setting the userinfo fails only for URLs that cannot have one,
+        // and this one has.
+        let _ = self.url.set_password(None);
+        let _ = self.url.set_username(userinfo.unwrap_or(""));
+        let text = self.url.as_str();
+        match text.strip_prefix("nats://") {
+            Some(rest) if self.schemeless => rest.to_owned(),
+            _ => text.to_owned(),
+        }
     }
 }
 
@@ -150,6 +159,8 @@ mod tests {
             "host:4222",
             "tls://h/path@x",
             "nats://[::1]:4222",
+            "nats://@host",
+            "not a url",
         ] {
             assert_eq!(parse(url).url, url);
             assert_eq!(parse(url).auth, Auth::None);
@@ -176,7 +187,6 @@ mod tests {
         assert_eq!(parsed.url, "tls://host:4443");
         assert_eq!(parsed.auth, Auth::Token(Secret::new("s3cr/t")));
         assert_eq!(parse("nats://@host").auth, Auth::None);
-        assert_eq!(parse("nats://@host").url, "nats://host");
     }
 
     #[test]
