@@ -232,6 +232,17 @@ pub enum Error {
         drift: Vec<Drift>,
     },
 
+    /// A service manifest is not the JSON of a [`Manifest`](crate::manifest::Manifest).
+    #[error(
+        "the service manifest is not valid: {source}; write it with `Manifest::to_json` (fields \
+         `service`, `domain`, `publishes`, `handles`)"
+    )]
+    InvalidManifest {
+        /// What serde reported, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// A migration file is malformed, or cannot be rolled back.
     #[error("migration file `{file}` is invalid: {reason}")]
     MigrationFile {
@@ -545,6 +556,7 @@ impl Error {
             Error::Schemas(_) => ("Schemas", K::Configuration),
             Error::InvalidSchema { .. } => ("InvalidSchema", K::Configuration),
             Error::MigrationFile { .. } => ("MigrationFile", K::Configuration),
+            Error::InvalidManifest { .. } => ("InvalidManifest", K::Configuration),
             Error::Io { .. } => ("Io", K::Configuration),
             Error::FilterTooWide { .. } => ("FilterTooWide", K::Configuration),
             Error::NotPullConsumer { .. } => ("NotPullConsumer", K::Configuration),

@@ -64,6 +64,7 @@ mod handler;
 mod handler_options;
 mod include_events;
 mod invalid_message;
+pub mod manifest;
 mod metrics;
 pub mod migration;
 mod monitor;

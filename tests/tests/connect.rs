@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use polyn::{Client, Config, Error};
+use polyn::{Client, Config, Error, ErrorKind};
 use polyn_tests::NatsServer;
 use polyn_tests::logs::Captured;
 use polyn_tests::secured::{publishes, set_up};
@@ -58,6 +58,15 @@ async fn without_retry_an_absent_server_fails_at_once() {
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    // The client's own error is kept as the cause.
+    let cause = std::error::Error::source(&err).expect("a cause");
+    assert!(
+        cause
+            .downcast_ref::<polyn::async_nats::ConnectError>()
+            .is_some(),
+        "{cause:?}"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use polyn::{Context, Error, Event, Outcome, PublishOptions};
+use polyn::{Context, Error, ErrorKind, Event, Outcome, PublishOptions};
 use polyn_tests::events::WidgetsCreatedV1;
 use polyn_tests::{PolynEnv, Watched};
 use serde_json::json;
@@ -519,6 +519,7 @@ async fn missing_streams_and_consumers_are_clear_errors() {
         .await
         .expect_err("no stream");
     assert!(matches!(err, Error::StreamNotFound { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(
         err.to_string()
             .starts_with("Could not find any streams for type widgets.created.v1"),

@@ -113,7 +113,12 @@ async fn each_kind_of_bad_message_is_its_protocol_error() {
     // Not JSON at all.
     let payload = through_nats(&env, b"this is not json".to_vec()).await;
     let err = client.deserialize(&payload).expect_err("not JSON");
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    // The JSON parser's error is the cause, with where it stopped.
+    let Error::Decode { source, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(source.is_syntax() && source.line() == 1, "{source}");
+    assert_eq!(err.kind(), polyn::ErrorKind::Validation);
     assert!(
         err.to_string()
             .starts_with("Polyn was unable to decode the following message: \nthis is not json\n"),
