@@ -8,6 +8,7 @@ mod setup;
 use std::time::Duration;
 
 use events::{CalcMultRequestV1, CalcMultResponseV1, MoneyAmountV1, WidgetsCreatedV1};
+use polyn::manifest::Manifest;
 use polyn::{Client, Context, Event, State};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -62,10 +63,38 @@ async fn main() -> Result<(), Error> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // `--manifest <file>` writes what the service publishes and handles
+    // (for `polyn catalog`) and stops.
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => {}
+        (Some("--manifest"), Some(file)) => {
+            std::fs::write(&file, manifest()?.to_json())
+                .map_err(|err| format!("cannot write the manifest to {file}: {err}"))?;
+            println!("wrote the manifest of the service to {file}");
+            return Ok(());
+        }
+        (Some(other), _) => {
+            return Err(format!(
+                "unexpected argument {other:?}: run the quickstart with no arguments, or with \
+                 `--manifest <file>` to write its manifest"
+            )
+            .into());
+        }
+    }
     // On failure `main` prints the error's `Debug` form, which for a Polyn
     // error is its words (what went wrong, where, what to do) and then its
     // causes, and exits non-zero.
     run().await
+}
+
+/// What the service publishes and handles, from the handlers it serves.
+fn manifest() -> Result<Manifest, polyn::Error> {
+    Manifest::new(&setup::config().build()?)
+        .handles::<Log>(&[&on_widget, &on_amount, &multiply])?
+        .publishes::<WidgetsCreatedV1>()?
+        .publishes::<MoneyAmountV1>()?
+        .publishes::<CalcMultRequestV1>()
 }
 
 /// Connects (or starts the sandbox), serves the handlers while the demo

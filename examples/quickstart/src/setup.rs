@@ -21,9 +21,14 @@ const SCHEMAS: [(&str, &str); 4] = [
     (CalcMultResponseV1::NAME, CalcMultResponseV1::SCHEMA),
 ];
 
+/// Who the service is: its domain and source root.
+pub(crate) fn config() -> ConfigBuilder {
+    Config::builder().domain("com.acme").source_root("quickstart")
+}
+
 /// A client on the server at `NATS_URL`, or on the in-memory sandbox.
 pub(crate) async fn client() -> Result<Client, crate::Error> {
-    let config = Config::builder().domain("com.acme").source_root("quickstart");
+    let config = config();
     // The migration files, baked into the binary: it migrates itself.
     let migrations = polyn::migrations!("polyn/migrations")?;
     match std::env::var("NATS_URL") {

@@ -96,3 +96,46 @@ fn a_server_it_cannot_reach_is_one_readable_error() {
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
     assert!(!error.contains(" { "), "{error}");
 }
+
+#[test]
+fn writes_its_manifest_on_request() {
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let file = dir.path().join("quickstart.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .arg("--manifest")
+        .arg(&file)
+        .env_remove("NATS_URL")
+        .output()
+        .expect("the quickstart runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&file).expect("the manifest was written");
+    // The copy the catalog is built from (`polyn/manifest.json`) is current.
+    let committed = include_str!("../polyn/manifest.json");
+    assert_eq!(
+        text.trim_end(),
+        committed.trim_end(),
+        "polyn/manifest.json is stale: run `cargo run -p quickstart -- --manifest \
+         examples/quickstart/polyn/manifest.json`"
+    );
+    let manifest = polyn::manifest::Manifest::from_json(&text).expect("a manifest");
+    assert_eq!((manifest.service.as_str(), manifest.domain.as_str()), ("quickstart", "com.acme"));
+    assert_eq!(
+        manifest.publishes,
+        ["calc.mult.request.v1", "money.amount.v1", "widgets.created.v1"]
+    );
+    let handled: Vec<_> = manifest
+        .handles
+        .iter()
+        .map(|h| {
+            (h.message.as_str(), h.kind.as_str(), h.consumer.as_deref(), h.queue_group.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        handled,
+        [
+            ("widgets.created.v1", "pull", Some("quickstart_widgets_created_v1"), None),
+            ("money.amount.v1", "pull", Some("quickstart_billing_money_amount_v1"), None),
+            ("calc.mult.request.v1", "request", None, Some("calculators")),
+        ]
+    );
+}
