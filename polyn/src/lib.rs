@@ -11,7 +11,9 @@
 //! pull [`Consumer`]s with bounded concurrency and graceful shutdown.
 //!
 //! ```
-//! use polyn::{Config, Schema, Schemas, validate_event};
+//! use polyn::Config;
+//! use polyn::schema::{Schema, Schemas};
+//! use polyn::validation::validate_event;
 //! use serde_json::json;
 //!
 //! let config = Config::builder().domain("com.test").source_root("user.backend").build()?;
