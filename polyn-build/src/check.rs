@@ -3,8 +3,10 @@
 //! as a typify panic or a pointer-less deserialisation error.
 //!
 //! Two kinds of problem are told apart: the document is not a valid JSON
-//! Schema ([`Kind::Invalid`]), or it is valid but uses a feature typify
-//! cannot turn into Rust ([`Kind::Unsupported`]).
+//! Schema ([`Kind::Invalid`]: its draft's meta-schema rejects it, as
+//! [`polyn_schemas::validate_meta_schema`] checks, or a `$ref` points to no
+//! definition), or it is valid but uses a feature typify cannot turn into
+//! Rust ([`Kind::Unsupported`]).
 
 use serde_json::{Map, Value};
 
@@ -24,19 +26,7 @@ pub(crate) enum Kind {
     Unsupported,
 }
 
-const STRING_KEYWORDS: &[&str] = &[
-    "title",
-    "description",
-    "format",
-    "$id",
-    "$schema",
-    "$comment",
-    "$ref",
-    "pattern",
-];
-
-const NUMBER_KEYWORDS: &[&str] = &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
-
+/// Keywords typify reads as a count (`u32`).
 const COUNT_KEYWORDS: &[&str] = &[
     "minLength",
     "maxLength",
@@ -46,17 +36,12 @@ const COUNT_KEYWORDS: &[&str] = &[
     "maxProperties",
 ];
 
-const BOOL_KEYWORDS: &[&str] = &["uniqueItems", "readOnly", "writeOnly", "deprecated"];
-
-const TYPES: &[&str] = &[
-    "null", "boolean", "object", "array", "number", "string", "integer",
-];
-
 /// Checks a whole message schema whose root type is to be called
 /// `type_name`.
 pub(crate) fn check_root(root: &Value, type_name: &str) -> Result<(), Problem> {
     let Value::Object(object) = root else {
-        return Err(invalid(
+        return Err(problem(
+            Kind::Invalid,
             "",
             format!(
                 "a message schema must be a JSON object, got {}",
@@ -64,8 +49,11 @@ pub(crate) fn check_root(root: &Value, type_name: &str) -> Result<(), Problem> {
             ),
         ));
     };
+    polyn_schemas::validate_meta_schema(root)
+        .map_err(|err| problem(Kind::Invalid, &err.pointer, err.reason()))?;
     if object.contains_key("definitions") && object.contains_key("$defs") {
-        return Err(unsupported(
+        return Err(problem(
+            Kind::Unsupported,
             "/$defs",
             "both `definitions` and `$defs` at the root; keep one of them".to_owned(),
         ));
@@ -77,7 +65,31 @@ pub(crate) fn check_root(root: &Value, type_name: &str) -> Result<(), Problem> {
             .and_then(Value::as_object),
     };
     checker.schema(root, &mut String::new())?;
+    check_as_draft_07(object)?;
     check_definition_names(object, type_name)
+}
+
+/// typify reads every schema as draft-07, whatever its `$schema`: a keyword
+/// its own draft leaves undefined (`readOnly` in draft 4,
+/// `additionalItems` in 2020-12) must still hold what draft-07 expects.
+fn check_as_draft_07(root: &Map<String, Value>) -> Result<(), Problem> {
+    if !root.contains_key("$schema") {
+        return Ok(()); // Already checked as draft-07.
+    }
+    let mut as_draft_07 = root.clone();
+    // Without `$schema`, the document is validated as draft-07.
+    as_draft_07.remove("$schema");
+    polyn_schemas::validate_meta_schema(&Value::Object(as_draft_07)).map_err(|err| {
+        problem(
+            Kind::Unsupported,
+            &err.pointer,
+            format!(
+                "the generator reads schemas as draft-07, and as draft-07 this is invalid: {}; \
+                 change the value, or leave this schema out with `Builder::skip`",
+                err.message
+            ),
+        )
+    })
 }
 
 /// typify names a definition after its key; one that would be named like
@@ -96,7 +108,8 @@ fn check_definition_names(root: &Map<String, Value>, type_name: &str) -> Result<
                 let mut pointer = String::new();
                 push_token(&mut pointer, keyword);
                 push_token(&mut pointer, name);
-                return Err(unsupported(
+                return Err(problem(
+                    Kind::Unsupported,
                     &pointer,
                     format!(
                         "the definition `{name}` would be the Rust type `{type_name}`, the name \
@@ -109,6 +122,9 @@ fn check_definition_names(root: &Map<String, Value>, type_name: &str) -> Result<
     Ok(())
 }
 
+/// Walks a document its meta-schema accepted, for what typify cannot
+/// express. Values that are not schemas are left alone: the meta-schema
+/// has judged them.
 struct Checker<'a> {
     /// The root's `definitions` (or `$defs`): the only `$ref` targets typify
     /// resolves.
@@ -117,18 +133,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn schema(&self, schema: &Value, pointer: &mut String) -> Result<(), Problem> {
-        let object = match schema {
-            Value::Bool(_) => return Ok(()),
-            Value::Object(object) => object,
-            other => {
-                return Err(invalid(
-                    pointer,
-                    format!(
-                        "a schema must be an object or a boolean, got {}",
-                        kind_of(other)
-                    ),
-                ));
-            }
+        let Value::Object(object) = schema else {
+            return Ok(());
         };
         for (key, value) in object {
             let len = pointer.len();
@@ -143,127 +149,69 @@ impl Checker<'_> {
         if keywords::SCHEMA.contains(&key) {
             return self.schema(value, pointer);
         }
-        if keywords::SCHEMA_MAP.contains(&key) {
-            let map = expect_object(value, pointer, "an object of schemas")?;
-            return self.each_entry(map, pointer, |checker, value, pointer| {
-                checker.schema(value, pointer)
-            });
+        if keywords::SCHEMA_MAP.contains(&key) || key == "dependencies" {
+            // `dependencies` also holds property lists, which `schema` skips.
+            return match value {
+                Value::Object(map) => {
+                    self.each(map.iter().map(|(key, value)| (key.clone(), value)), pointer)
+                }
+                _ => Ok(()),
+            };
         }
-        if keywords::SCHEMA_ARRAY.contains(&key) {
-            let items = expect_array(value, pointer, "a non-empty array of schemas")?;
-            if items.is_empty() {
-                return Err(invalid(
+        if keywords::SCHEMA_ARRAY.contains(&key) || key == "items" {
+            return match value {
+                Value::Array(items) => self.each(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(index, value)| (index.to_string(), value)),
                     pointer,
-                    "must be a non-empty array of schemas".to_owned(),
-                ));
-            }
-            return self.each_item(items, pointer, Self::schema);
-        }
-        match key {
-            "items" => match value {
-                Value::Array(items) => self.each_item(items, pointer, Self::schema),
+                ),
                 _ => self.schema(value, pointer),
-            },
-            "if" | "then" | "else" => Err(unsupported(
+            };
+        }
+        match (key, value) {
+            ("if" | "then" | "else", _) => Err(problem(
+                Kind::Unsupported,
                 pointer,
                 "`if`/`then`/`else` cannot be expressed as a Rust type; describe the cases \
                  with `oneOf`, or leave this schema out with `Builder::skip`"
                     .to_owned(),
             )),
-            "type" => check_type(value, pointer),
-            "required" => {
-                let items = expect_array(value, pointer, "an array of property names")?;
-                for (index, item) in items.iter().enumerate() {
-                    if !item.is_string() {
-                        let len = pointer.len();
-                        push_token(pointer, &index.to_string());
-                        let problem = invalid(
-                            pointer,
-                            format!("must be a property name (string), got {}", kind_of(item)),
-                        );
-                        pointer.truncate(len);
-                        return Err(problem);
-                    }
-                }
-                Ok(())
-            }
-            "enum" => match value {
-                Value::Array(items) if !items.is_empty() => Ok(()),
-                _ => Err(invalid(pointer, "must be a non-empty array".to_owned())),
-            },
-            "examples" => expect_array(value, pointer, "an array").map(|_| ()),
-            "multipleOf" => match value.as_f64() {
-                Some(number) if number > 0.0 => Ok(()),
-                _ => Err(invalid(
-                    pointer,
-                    "must be a number greater than 0".to_owned(),
-                )),
-            },
-            "dependencies" => {
-                let map = expect_object(value, pointer, "an object")?;
-                self.each_entry(map, pointer, |checker, value, pointer| match value {
-                    Value::Array(names) if names.iter().all(Value::is_string) => Ok(()),
-                    Value::Array(_) => Err(invalid(
-                        pointer,
-                        "must be an array of property names".to_owned(),
-                    )),
-                    _ => checker.schema(value, pointer),
-                })
-            }
-            "$ref" => {
-                let reference = expect_string(value, pointer)?;
-                self.check_ref(reference, pointer)
-            }
-            "pattern" => {
-                let pattern = expect_string(value, pointer)?;
-                regress::Regex::new(pattern).map(|_| ()).map_err(|err| {
-                    invalid(
-                        pointer,
-                        format!("`{pattern}` is not a valid regular expression: {err}"),
-                    )
-                })
-            }
-            _ if STRING_KEYWORDS.contains(&key) => expect_string(value, pointer).map(|_| ()),
-            _ if NUMBER_KEYWORDS.contains(&key) => {
-                if value.is_number() {
-                    Ok(())
-                } else if value.is_boolean() && key.starts_with("exclusive") {
-                    Err(unsupported(
-                        pointer,
-                        format!(
-                            "boolean `{key}` is draft-04 syntax; use the number form \
-                             (`\"{key}\": <limit>`) of draft-06 and later"
-                        ),
-                    ))
-                } else {
-                    Err(invalid(
-                        pointer,
-                        format!("must be a number, got {}", kind_of(value)),
-                    ))
-                }
-            }
-            _ if COUNT_KEYWORDS.contains(&key) => match value.as_u64() {
-                Some(count) if u32::try_from(count).is_ok() => Ok(()),
-                _ => Err(invalid(
+            ("$ref", Value::String(reference)) => self.check_ref(reference, pointer),
+            ("exclusiveMinimum" | "exclusiveMaximum", Value::Bool(_)) => Err(problem(
+                Kind::Unsupported,
+                pointer,
+                format!(
+                    "boolean `{key}` is draft-04 syntax, which the generator does not read; use \
+                     the number form (`\"{key}\": <limit>`) of draft-06 and later"
+                ),
+            )),
+            ("deprecated", value) if !value.is_boolean() => Err(problem(
+                Kind::Unsupported,
+                pointer,
+                format!(
+                    "the generator reads `deprecated` as a boolean, as draft 2019-09 defines it, \
+                     got {}; write `true` or `false`",
+                    kind_of(value)
+                ),
+            )),
+            (key, Value::Number(count))
+                if COUNT_KEYWORDS.contains(&key)
+                    && count.as_u64().is_none_or(|n| u32::try_from(n).is_err()) =>
+            {
+                Err(problem(
+                    Kind::Unsupported,
                     pointer,
                     format!(
-                        "must be a non-negative integer (at most {}), got {value}",
+                        "the generator reads `{key}` as a whole number up to {}, got {count}; \
+                         write a whole number without a fraction, no larger than that",
                         u32::MAX
                     ),
-                )),
-            },
-            _ if BOOL_KEYWORDS.contains(&key) => {
-                if value.is_boolean() {
-                    Ok(())
-                } else {
-                    Err(invalid(
-                        pointer,
-                        format!("must be a boolean, got {}", kind_of(value)),
-                    ))
-                }
+                ))
             }
-            // `default`, `const`, Polyn's `identity` and `stream_config`, and
-            // any other extension keyword: allowed and ignored.
+            // Everything else, including `default`, `const`, Polyn's
+            // `identity` and `stream_config` and extension keywords.
             _ => Ok(()),
         }
     }
@@ -274,7 +222,8 @@ impl Checker<'_> {
             return Ok(());
         }
         let Some(local) = reference.strip_prefix('#') else {
-            return Err(unsupported(
+            return Err(problem(
+                Kind::Unsupported,
                 pointer,
                 format!(
                     "external `$ref` `{reference}`: only references inside the same file \
@@ -288,7 +237,8 @@ impl Checker<'_> {
             .or_else(|| local.strip_prefix("/$defs/"))
             .filter(|name| !name.contains('/'));
         let Some(name) = name else {
-            return Err(unsupported(
+            return Err(problem(
+                Kind::Unsupported,
                 pointer,
                 format!(
                     "`$ref` `{reference}` points inside another schema; only \
@@ -304,38 +254,27 @@ impl Checker<'_> {
         {
             Ok(())
         } else {
-            Err(invalid(
+            Err(problem(
+                Kind::Invalid,
                 pointer,
-                format!("`$ref` `{reference}` points to a definition that does not exist"),
+                format!(
+                    "`$ref` `{reference}` points to a definition that does not exist; add it \
+                     to the root `definitions`, or fix the name"
+                ),
             ))
         }
     }
 
-    fn each_entry(
+    /// Checks each `(token, schema)`, the token appended to the pointer.
+    fn each<'v>(
         &self,
-        map: &Map<String, Value>,
+        entries: impl Iterator<Item = (String, &'v Value)>,
         pointer: &mut String,
-        check: impl Fn(&Self, &Value, &mut String) -> Result<(), Problem>,
     ) -> Result<(), Problem> {
-        for (key, value) in map {
+        for (token, value) in entries {
             let len = pointer.len();
-            push_token(pointer, key);
-            check(self, value, pointer)?;
-            pointer.truncate(len);
-        }
-        Ok(())
-    }
-
-    fn each_item(
-        &self,
-        items: &[Value],
-        pointer: &mut String,
-        check: impl Fn(&Self, &Value, &mut String) -> Result<(), Problem>,
-    ) -> Result<(), Problem> {
-        for (index, value) in items.iter().enumerate() {
-            let len = pointer.len();
-            push_token(pointer, &index.to_string());
-            check(self, value, pointer)?;
+            push_token(pointer, &token);
+            self.schema(value, pointer)?;
             pointer.truncate(len);
         }
         Ok(())
@@ -373,7 +312,8 @@ fn check_integer_range(object: &Map<String, Value>, pointer: &str) -> Result<(),
     let show =
         |value: Option<f64>| value.map_or_else(|| "unbounded".to_owned(), |v| format!("{v}"));
     let at = if pointer.is_empty() { "/" } else { pointer };
-    Err(unsupported(
+    Err(problem(
+        Kind::Unsupported,
         at,
         format!(
             "an integer from {} to {} fits no Rust integer type (i64 holds -2^63 to 2^63-1, u64 0 \
@@ -383,54 +323,6 @@ fn check_integer_range(object: &Map<String, Value>, pointer: &str) -> Result<(),
             show(most)
         ),
     ))
-}
-
-fn check_type(value: &Value, pointer: &str) -> Result<(), Problem> {
-    let check_one = |name: &Value| match name.as_str() {
-        Some(name) if TYPES.contains(&name) => Ok(()),
-        _ => Err(invalid(
-            pointer,
-            format!(
-                "unknown type {name}, expected one of {}",
-                TYPES
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    };
-    match value {
-        Value::Array(names) if !names.is_empty() => names.iter().try_for_each(check_one),
-        Value::Array(_) => Err(invalid(
-            pointer,
-            "must be a type name or a non-empty array of them".to_owned(),
-        )),
-        _ => check_one(value),
-    }
-}
-
-fn expect_object<'v>(
-    value: &'v Value,
-    pointer: &str,
-    what: &str,
-) -> Result<&'v Map<String, Value>, Problem> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(pointer, format!("must be {what}, got {}", kind_of(value))))
-}
-
-fn expect_array<'v>(value: &'v Value, pointer: &str, what: &str) -> Result<&'v [Value], Problem> {
-    value
-        .as_array()
-        .map(Vec::as_slice)
-        .ok_or_else(|| invalid(pointer, format!("must be {what}, got {}", kind_of(value))))
-}
-
-fn expect_string<'v>(value: &'v Value, pointer: &str) -> Result<&'v str, Problem> {
-    value
-        .as_str()
-        .ok_or_else(|| invalid(pointer, format!("must be a string, got {}", kind_of(value))))
 }
 
 /// Appends one JSON-pointer token, escaping `~` and `/`.
@@ -450,17 +342,9 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-fn invalid(pointer: &str, message: String) -> Problem {
+fn problem(kind: Kind, pointer: &str, message: String) -> Problem {
     Problem {
-        kind: Kind::Invalid,
-        pointer: pointer.to_owned(),
-        message,
-    }
-}
-
-fn unsupported(pointer: &str, message: String) -> Problem {
-    Problem {
-        kind: Kind::Unsupported,
+        kind,
         pointer: pointer.to_owned(),
         message,
     }
@@ -475,6 +359,9 @@ mod tests {
     fn problem(schema: Value) -> Problem {
         check_root(&schema, "TestV1").unwrap_err()
     }
+
+    const DRAFT_04: &str = "http://json-schema.org/draft-04/schema#";
+    const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
     #[test]
     fn accepts_rich_schemas_and_polyn_keywords() {
@@ -492,57 +379,131 @@ mod tests {
                 "e": {"enum": ["x", "y"], "default": "x"},
                 "l": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "o": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-                "m": {"type": "object", "additionalProperties": {"type": "number"}}
+                "m": {"type": "object", "additionalProperties": {"type": "number"}},
+                "d": {"type": "string", "deprecated": true}
             },
+            "dependencies": {"a": ["id"], "e": {"required": ["l"]}},
             "required": ["id"]
         });
         check_root(&schema, "TestV1").unwrap();
+        let modern = json!({
+            "$schema": DRAFT_2020_12,
+            "$defs": {"A": {"type": "string"}},
+            "properties": {"a": {"$ref": "#/$defs/A"}, "b": {"type": "string", "minLength": 1}}
+        });
+        check_root(&modern, "TestV1").unwrap();
     }
 
+    /// The meta-schema's verdict, with its pointer: the document is not a
+    /// valid JSON Schema.
     #[test]
     fn reports_pointer_of_invalid_keywords() {
-        let p = problem(json!({"properties": {"a": {"type": "strin"}}}));
+        for (schema, pointer) in [
+            (
+                json!({"properties": {"a": {"type": "strin"}}}),
+                "/properties/a/type",
+            ),
+            (json!({"required": "id"}), "/required"),
+            (json!({"required": ["a", 3]}), "/required/1"),
+            (
+                json!({"properties": {"a/b": {"minLength": -1}}}),
+                "/properties/a~1b/minLength",
+            ),
+            (json!({"anyOf": []}), "/anyOf"),
+            (json!({"properties": 3}), "/properties"),
+            (
+                json!({"properties": {"a": {"pattern": "("}}}),
+                "/properties/a/pattern",
+            ),
+            (json!({"items": [{"type": 7}]}), "/items"),
+            (json!({"multipleOf": 0}), "/multipleOf"),
+            (json!({"exclusiveMinimum": true}), "/exclusiveMinimum"),
+            (json!({"$schema": DRAFT_2020_12, "items": [{}]}), "/items"),
+        ] {
+            let p = problem(schema.clone());
+            assert_eq!(
+                (p.kind, p.pointer.as_str()),
+                (Kind::Invalid, pointer),
+                "{schema}"
+            );
+            assert!(
+                p.message.contains("meta-schema does not allow"),
+                "{}",
+                p.message
+            );
+        }
+        let p = problem(json!({"properties": {"a": {"minLength": -1}}}));
         assert_eq!(
-            (p.kind, p.pointer.as_str()),
-            (Kind::Invalid, "/properties/a/type")
+            p.message,
+            "-1 is less than the minimum of 0, which the draft-07 meta-schema does not allow; \
+             correct the value"
         );
-        assert!(
-            p.message.contains("unknown type \"strin\""),
-            "{}",
-            p.message
-        );
-
-        let p = problem(json!({"required": ["a", 3]}));
-        assert_eq!(p.pointer, "/required/1");
-        let p = problem(json!({"properties": {"a/b": {"minLength": -1}}}));
-        assert_eq!(p.pointer, "/properties/a~1b/minLength");
-        let p = problem(json!({"anyOf": []}));
-        assert_eq!(p.pointer, "/anyOf");
-        let p = problem(json!({"properties": 3}));
-        assert_eq!(p.pointer, "/properties");
-        let p = problem(json!({"properties": {"a": {"pattern": "("}}}));
-        assert_eq!(p.pointer, "/properties/a/pattern");
         let p = problem(json!([1, 2]));
         assert_eq!((p.kind, p.pointer.as_str()), (Kind::Invalid, ""));
-        let p = problem(json!({"items": [{"type": 7}]}));
-        assert_eq!(p.pointer, "/items/0/type");
+        assert!(p.message.contains("must be a JSON object"), "{}", p.message);
     }
 
     #[test]
     fn reports_unsupported_features() {
-        let p = problem(json!({"properties": {"a": {"$ref": "other.json#/definitions/A"}}}));
-        assert_eq!(
-            (p.kind, p.pointer.as_str()),
-            (Kind::Unsupported, "/properties/a/$ref")
-        );
-        let p = problem(json!({"properties": {"a": {"$ref": "#/properties/b"}, "b": {}}}));
-        assert_eq!(p.kind, Kind::Unsupported);
-        let p = problem(json!({"if": {}, "then": {}}));
-        assert_eq!((p.kind, p.pointer.as_str()), (Kind::Unsupported, "/if"));
-        let p = problem(json!({"exclusiveMinimum": true}));
-        assert_eq!(p.kind, Kind::Unsupported);
-        let p = problem(json!({"definitions": {}, "$defs": {}}));
-        assert_eq!(p.kind, Kind::Unsupported);
+        for (schema, pointer) in [
+            (
+                json!({"properties": {"a": {"$ref": "other.json#/definitions/A"}}}),
+                "/properties/a/$ref",
+            ),
+            (
+                json!({"properties": {"a": {"$ref": "#/properties/b"}, "b": {}}}),
+                "/properties/a/$ref",
+            ),
+            (json!({"if": {}, "then": {}}), "/if"),
+            (json!({"allOf": [{"else": {}}]}), "/allOf/0/else"),
+            (
+                json!({"$schema": DRAFT_04, "minimum": 0, "exclusiveMinimum": true}),
+                "/exclusiveMinimum",
+            ),
+            (json!({"definitions": {}, "$defs": {}}), "/$defs"),
+            (
+                json!({"properties": {"a": {"maxLength": 5_000_000_000_u64}}}),
+                "/properties/a/maxLength",
+            ),
+            (json!({"minItems": 1.0}), "/minItems"),
+            (json!({"deprecated": "yes"}), "/deprecated"),
+        ] {
+            let p = problem(schema.clone());
+            assert_eq!(
+                (p.kind, p.pointer.as_str()),
+                (Kind::Unsupported, pointer),
+                "{schema}"
+            );
+        }
+    }
+
+    /// A keyword the document's own draft does not define is still read as
+    /// draft-07 defines it.
+    #[test]
+    fn keywords_are_read_as_draft_07_defines_them() {
+        for (schema, pointer) in [
+            (json!({"$schema": DRAFT_04, "readOnly": "x"}), "/readOnly"),
+            (
+                json!({"$schema": DRAFT_04, "properties": {"a": {"propertyNames": 3}}}),
+                "/properties/a/propertyNames",
+            ),
+            (
+                json!({"$schema": DRAFT_2020_12, "additionalItems": 3}),
+                "/additionalItems",
+            ),
+        ] {
+            let p = problem(schema.clone());
+            assert_eq!(
+                (p.kind, p.pointer.as_str()),
+                (Kind::Unsupported, pointer),
+                "{schema}"
+            );
+            assert!(
+                p.message.contains("reads schemas as draft-07"),
+                "{}",
+                p.message
+            );
+        }
     }
 
     #[test]

@@ -122,6 +122,17 @@ fn not_a_schema_gives_pointer_and_line() {
          type: did you mean `integer`?"
     );
 
+    let files = [SchemaFile::new(
+        "s/x.v1.json",
+        r#"{"properties": {"a": {"minLength": -1}}}"#,
+    )];
+    assert_eq!(
+        polyn_build::generate(&files).unwrap_err().to_string(),
+        "s/x.v1.json:1 at `/properties/a/minLength`: Invalid JSON Schema document for event \
+         x.v1: -1 is less than the minimum of 0, which the draft-07 meta-schema does not allow; \
+         correct the value"
+    );
+
     for (text, pointer) in [
         (r#"[1, 2]"#, ""),
         (r#"{"required": "id"}"#, "/required"),
@@ -182,6 +193,40 @@ fn unsupported_features_are_reported_not_panicked() {
             message.starts_with("schemas/x.v1.json:1: unsupported at "),
             "{message}"
         );
+        assert!(message.contains(hint), "{message}");
+    }
+}
+
+/// Valid for its own draft, but not as the generator reads it: each named
+/// with its file, line and pointer.
+#[test]
+fn values_the_generator_cannot_read_are_unsupported() {
+    for (text, pointer, hint) in [
+        (
+            r#"{"$schema": "http://json-schema.org/draft-04/schema#",
+                "properties": {"a": {"type": "string", "readOnly": "yes"}}}"#,
+            "/properties/a/readOnly",
+            "as draft-07 this is invalid: \"yes\" is not of type \"boolean\"",
+        ),
+        (
+            r#"{"properties": {"a": {"type": "string", "maxLength": 5000000000}}}"#,
+            "/properties/a/maxLength",
+            "a whole number up to 4294967295",
+        ),
+        (
+            r#"{"properties": {"a": {"type": "string", "deprecated": "yes"}}}"#,
+            "/properties/a/deprecated",
+            "`deprecated` as a boolean",
+        ),
+    ] {
+        let files = [SchemaFile::new("schemas/x.v1.json", text)];
+        let err = polyn_build::generate(&files).unwrap_err();
+        let Error::Unsupported { pointer: p, .. } = &err else {
+            panic!("{text}: {err:?}")
+        };
+        assert_eq!(p, pointer, "{text}");
+        let message = err.to_string();
+        assert!(message.starts_with("schemas/x.v1.json:"), "{message}");
         assert!(message.contains(hint), "{message}");
     }
 }

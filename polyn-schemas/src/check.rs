@@ -234,13 +234,16 @@ fn check_document(path: &Path, name: &str, json: &Value, problems: &mut Vec<Prob
     walk(path, json, &mut String::new(), problems);
     // The meta-schema's first error, unless the walk already explained it.
     if problems.len() == before
-        && let Some((pointer, message)) = meta_error(json)
+        && let Err(err) = crate::validate_meta_schema(json)
     {
         problems.push(Problem::new(
             path,
-            pointer,
+            err.pointer.clone(),
             ProblemKind::NotASchema,
-            format!("Invalid JSON Schema document for event {name}: {message}"),
+            format!(
+                "Invalid JSON Schema document for event {name}: {}",
+                err.reason()
+            ),
         ));
     }
     if let Some(id) = root.get("$id") {
@@ -249,19 +252,6 @@ fn check_document(path: &Path, name: &str, json: &Value, problems: &mut Vec<Prob
     if let Some(identity) = root.get("identity") {
         check_identity(path, name, root, identity, problems);
     }
-}
-
-/// The document against its draft's meta-schema: the first error's pointer
-/// and text.
-fn meta_error(json: &Value) -> Option<(String, String)> {
-    let result = if json.get("$schema").is_some() {
-        jsonschema::meta::validate(json)
-    } else {
-        jsonschema::draft7::meta::validate(json)
-    };
-    result
-        .err()
-        .map(|err| (err.instance_path().to_string(), err.to_string()))
 }
 
 /// Unknown keywords and `type` names, at every depth.

@@ -2,9 +2,12 @@
 //!
 //! The rules of a Polyn `schemas` codebase, shared by the `polyn` runtime,
 //! `polyn-build` and the `polyn` CLI: reading a folder of schema files
-//! ([`load_schemas`]), checking it ([`check_schemas`], [`check_folder`]),
-//! the digest generated types carry ([`schema_digest`]), and diffs between
-//! schemas ([`json_diff`], [`SchemasDiff`]).
+//! ([`load_schemas`]), checking it ([`check_schemas`], [`check_folder`];
+//! one document against its draft's meta-schema: [`validate_meta_schema`]),
+//! the digest generated types carry ([`schema_digest`], over RFC 8785
+//! canonical JSON; its documentation lists the few schemas whose digest
+//! differs from the earlier sorted-keys form), and diffs between schemas
+//! ([`json_diff`], [`SchemasDiff`]).
 //!
 //! ```
 //! use polyn_schemas::{SchemaFile, check_schemas};
@@ -27,6 +30,7 @@ mod error;
 mod folder;
 pub mod keywords;
 mod locate;
+mod meta;
 mod problem;
 mod schema_file;
 
@@ -36,5 +40,6 @@ pub use digest::{canonical_json, schema_digest};
 pub use error::Error;
 pub use folder::{load_schemas, schema_paths};
 pub use locate::line_of;
+pub use meta::{MetaSchemaError, validate_meta_schema};
 pub use problem::{Problem, ProblemKind};
 pub use schema_file::SchemaFile;

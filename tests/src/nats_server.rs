@@ -315,28 +315,17 @@ fn find_binary(
     if tools_bin.exists() {
         return Ok((tools_bin.to_path_buf(), BinarySource::ToolsDir));
     }
-    if let Some(path_var) = path_var {
-        for dir in env::split_paths(&path_var) {
-            let candidate = dir.join("nats-server");
-            if is_executable_file(&candidate) {
-                return Ok((candidate, BinarySource::Path));
-            }
-        }
+    // The first executable `nats-server` in the given PATH; relative entries
+    // stay relative, as the current directory is not consulted.
+    let on_path = path_var
+        .and_then(|path_var| which::which_in_global("nats-server", Some(path_var)).ok())
+        .and_then(|mut found| found.next());
+    match on_path {
+        Some(path) => Ok((path, BinarySource::Path)),
+        None => Err(HarnessError::BinaryNotFound {
+            tools_path: tools_bin.to_path_buf(),
+        }),
     }
-    Err(HarnessError::BinaryNotFound {
-        tools_path: tools_bin.to_path_buf(),
-    })
-}
-
-#[cfg(unix)]
-fn is_executable_file(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable_file(path: &Path) -> bool {
-    path.is_file()
 }
 
 /// Why the harness could not find a suitable binary or start a server.
@@ -963,14 +952,20 @@ mod tests {
         let bin = with_bin.join("nats-server");
         fs::write(&bin, "#!/bin/sh\n").expect("write");
         fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).expect("chmod");
+        // A `nats-server` that is not executable is passed over.
+        let not_executable = dir.path().join("not-executable");
+        fs::create_dir(&not_executable).expect("mkdir");
+        let plain = not_executable.join("nats-server");
+        fs::write(&plain, "#!/bin/sh\n").expect("write");
+        fs::set_permissions(&plain, fs::Permissions::from_mode(0o644)).expect("chmod");
 
-        let path_var = env::join_paths([&empty, &with_bin]).expect("join PATH");
+        let path_var = env::join_paths([&empty, &not_executable, &with_bin]).expect("join PATH");
         let (path, source) =
             find_binary(None, &missing_tools, Some(path_var)).expect("found on PATH");
         assert_eq!(path, bin);
         assert_eq!(source, BinarySource::Path);
 
-        let path_var = env::join_paths([&empty]).expect("join PATH");
+        let path_var = env::join_paths([&empty, &not_executable]).expect("join PATH");
         let err = find_binary(None, &missing_tools, Some(path_var)).expect_err("not found");
         assert!(matches!(err, HarnessError::BinaryNotFound { .. }));
         let message = err.to_string();
