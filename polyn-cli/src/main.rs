@@ -3,6 +3,7 @@
 //! which have run; writes new schemas; publishes and watches events; lists,
 //! replays and purges dead letters.
 
+mod catalog;
 mod dlq;
 mod generate;
 mod operate;
@@ -125,6 +126,15 @@ enum Command {
     /// Example: `polyn dlq list`, then `polyn dlq replay 42`.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
+    /// Build the event catalog: a static site (every message, its
+    /// properties, an example event, the streams, consumers and services
+    /// that carry it, compatibility between versions, a search box) and an
+    /// AsyncAPI 3 document, from the schemas, the migrations (`--dir`) and
+    /// the services' manifests. No server needed, unless `--from-bucket`.
+    ///
+    /// Example: `polyn catalog --manifest quickstart.json --out catalog`,
+    /// then open `catalog/index.html`.
+    Catalog(catalog::CatalogArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +243,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
         }
         Command::Sub { name, count } => operate::subscribe(settings, name, *count).await,
         Command::Dlq(command) => dlq::run(settings, command).await,
+        Command::Catalog(args) => catalog::run(settings, args).await,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{Settings, config, max_replicas};
 
 /// What `OLD`/`NEW` arguments name instead of a folder: the server's
 /// schema store.
-const BUCKET: &str = "bucket";
+pub(crate) const BUCKET: &str = "bucket";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SchemasCommand {
@@ -270,7 +270,10 @@ async fn delete(settings: &Settings, name: &str) -> Result<(), String> {
 /// A schema set: the server's store for `bucket`, else a folder. A folder
 /// on the new side of a comparison must pass every check; the old side
 /// (e.g. a checkout of main) only has to be readable JSON.
-async fn schema_set(settings: &Settings, source: &str) -> Result<BTreeMap<String, Value>, String> {
+pub(crate) async fn schema_set(
+    settings: &Settings,
+    source: &str,
+) -> Result<BTreeMap<String, Value>, String> {
     if source == BUCKET {
         return registry(settings)
             .await?
