@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
+use polyn_tests::NatsServer;
 use serde_json::Value;
 
 mod common;
@@ -217,4 +218,66 @@ fn the_catalog_opens_in_a_browser_and_its_search_filters() {
     if let Some(keep) = std::env::var_os("POLYN_CATALOG_SCREENSHOT").filter(|p| !p.is_empty()) {
         std::fs::copy(&shot, &keep).expect("the screenshot copied");
     }
+}
+
+#[test]
+fn from_the_bucket_the_catalog_shows_what_the_store_holds() {
+    let root = root();
+    let server = NatsServer::start();
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let out = scratch.path().join("catalog");
+    let (ok, stdout, stderr) = run(
+        &mut common::polyn(&root, Some(&server.url())),
+        &["schemas", "push", "schemas"],
+    );
+    assert!(ok, "push failed: {stdout}{stderr}");
+    let (ok, stdout, stderr) = run(
+        &mut common::polyn(scratch.path(), Some(&server.url())),
+        &[
+            "catalog",
+            "--from-bucket",
+            "--out",
+            out.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    assert!(ok, "polyn catalog --from-bucket failed: {stdout}{stderr}");
+    // No migrations folder here: said, and not fatal.
+    assert!(stderr.contains("no migrations folder"), "{stderr}");
+    let index = std::fs::read_to_string(out.join("index.html")).expect("index.html");
+    let mut names = entries(&index)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect::<Vec<_>>();
+    names.sort_unstable();
+    let mut expected: Vec<String> = std::fs::read_dir(root.join("schemas"))
+        .expect("the schemas folder")
+        .map(|entry| {
+            let path = entry.expect("an entry").path();
+            path.file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+
+    // A server with no schema store: the protocol's error, and no site.
+    let empty = NatsServer::start();
+    let elsewhere = scratch.path().join("nothing");
+    let (ok, _, stderr) = run(
+        &mut common::polyn(scratch.path(), Some(&empty.url())),
+        &[
+            "catalog",
+            "--from-bucket",
+            "--out",
+            elsewhere.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("The Schema Store has not been setup on your NATS server"),
+        "{stderr}"
+    );
+    assert!(!elsewhere.exists());
 }
