@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use polyn_schemas::keywords;
+use polyn_schemas::{json_kind, keywords};
 
 /// What is wrong, and where.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ pub(crate) fn check_root(root: &Value, type_name: &str) -> Result<(), Problem> {
             "",
             format!(
                 "a message schema must be a JSON object, got {}",
-                kind_of(root)
+                json_kind(root)
             ),
         ));
     };
@@ -193,7 +193,7 @@ impl Checker<'_> {
                 format!(
                     "the generator reads `deprecated` as a boolean, as draft 2019-09 defines it, \
                      got {}; write `true` or `false`",
-                    kind_of(value)
+                    json_kind(value)
                 ),
             )),
             (key, Value::Number(count))
@@ -329,17 +329,6 @@ fn check_integer_range(object: &Map<String, Value>, pointer: &str) -> Result<(),
 fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
     pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn problem(kind: Kind, pointer: &str, message: String) -> Problem {

@@ -2,13 +2,14 @@
 //! Polyn sends it, and the JSON Schema of the whole envelope with the
 //! message's schema as its `data`.
 
-use polyn::event::PolynData;
-use serde_json::{Map, Value, json};
+use polyn::Event;
+use polyn::naming;
+use serde_json::{Map, Value};
 
 /// The `id` of every example event.
 pub(crate) const EXAMPLE_ID: &str = "5f0c8a1e-3d2b-4c6a-9e7f-1a2b3c4d5e6f";
-/// The `time` of every example event, as Polyn writes times.
-pub(crate) const EXAMPLE_TIME: &str = "2026-05-17T09:30:00.000000Z";
+/// The `time` of every example event: 2026-05-17T09:30:00Z.
+const EXAMPLE_TIME: i64 = 1_779_010_200;
 /// The domain of a message no manifest mentions.
 pub(crate) const EXAMPLE_DOMAIN: &str = "com.example";
 /// The source root of a message no manifest publishes.
@@ -18,20 +19,17 @@ pub(crate) const EXAMPLE_SOURCE_ROOT: &str = "example";
 /// it, with `type` `<domain>.<name>`, `source` `<domain>:<source root>`
 /// (dots turned into colons) and `data`.
 pub(crate) fn example_event(name: &str, domain: &str, source_root: &str, data: Value) -> Value {
-    let source = format!("{domain}:{source_root}").replace('.', ":");
-    let polyndata = serde_json::to_value(PolynData::rust()).unwrap_or_else(
-        |_| json!({"clientlang": "rust", "clientlangversion": "", "clientversion": ""}),
-    );
-    json!({
-        "specversion": "1.0",
-        "id": EXAMPLE_ID,
-        "source": source,
-        "type": format!("{domain}.{name}"),
-        "time": EXAMPLE_TIME,
-        "datacontenttype": "application/json",
-        "polyndata": polyndata,
-        "data": data,
-    })
+    // Names were checked when the sources were read; the fallbacks only
+    // keep this total.
+    let event_type = naming::full_type(domain, name).unwrap_or_else(|_| format!("{domain}.{name}"));
+    let source = naming::full_source(domain, source_root, None)
+        .unwrap_or_else(|_| naming::dot_to_colon(&format!("{domain}:{source_root}")));
+    let mut event = Event::new(event_type, source, data).with_id(EXAMPLE_ID);
+    if let Some(time) = chrono::DateTime::from_timestamp(EXAMPLE_TIME, 0) {
+        event = event.with_time(time);
+    }
+    // A JSON value always encodes.
+    event.to_json().unwrap_or_default()
 }
 
 /// The JSON Schema of the envelope carrying a message: the protocol's
@@ -96,6 +94,7 @@ fn relocate_refs(schema: &mut Value, at: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_example_event_is_what_polyn_sends() {

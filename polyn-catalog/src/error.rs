@@ -76,31 +76,9 @@ pub enum Error {
     },
 }
 
-/// How a JSON value that is not an object is called in an error.
-pub(crate) fn kind_of(value: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn values_are_named_by_kind() {
-        assert_eq!(kind_of(&json!(true)), "a boolean");
-        assert_eq!(kind_of(&json!("x")), "a string");
-        assert_eq!(kind_of(&json!([1])), "an array");
-        assert_eq!(kind_of(&json!(null)), "null");
-    }
 
     #[test]
     fn migration_errors_name_the_file_and_the_operation() {

@@ -7,7 +7,7 @@ use polyn::migration::Migrations;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
-use crate::error::{Error, kind_of};
+use crate::error::Error;
 use crate::message::messages;
 use crate::model::Model;
 use crate::topology::Topology;
@@ -104,7 +104,7 @@ impl Sources {
             if !schema.is_object() {
                 return Err(Error::SchemaNotObject {
                     name: name.clone(),
-                    found: kind_of(schema),
+                    found: polyn::schemas::json_kind(schema),
                 });
             }
             if schemas.insert(name.clone(), schema.clone()).is_some() {

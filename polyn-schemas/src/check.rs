@@ -1,6 +1,7 @@
 //! Checking a schemas folder: names, duplicates, JSON, the draft's
 //! meta-schema, unknown keywords, `$id` and `identity`.
 
+use crate::json_kind::json_kind;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -225,7 +226,7 @@ fn check_document(path: &Path, name: &str, json: &Value, problems: &mut Vec<Prob
             format!(
                 "a message schema is a JSON object, got {}; describe the event's `data`, e.g. \
                  `{{\"type\": \"object\", \"properties\": {{}}}}`",
-                kind_of(json)
+                json_kind(json)
             ),
         ));
         return;
@@ -426,17 +427,6 @@ fn check_identity(
 fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
     pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

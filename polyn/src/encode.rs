@@ -49,8 +49,10 @@ pub(crate) fn encode(envelope: &Envelope<'_>, data: &Value) -> Result<Vec<u8>, s
         if let Some(value) = value {
             out.push(separator);
             separator = b',';
-            serde_json::to_writer(&mut out, attribute.name)?;
-            out.push(b':');
+            // Attribute names are lowercase ASCII: nothing to escape.
+            out.push(b'"');
+            out.extend_from_slice(attribute.name.as_bytes());
+            out.extend_from_slice(b"\":");
             serde_json::to_writer(&mut out, value)?;
         }
     }

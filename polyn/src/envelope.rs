@@ -64,6 +64,13 @@ const _: () = {
     let mut slot = 0;
     while slot < ATTRIBUTES.len() {
         assert!(ATTRIBUTES[slot].required == (slot < REQUIRED));
+        // Lowercase ASCII, so the encoder writes names without escaping.
+        let name = ATTRIBUTES[slot].name.as_bytes();
+        let mut at = 0;
+        while at < name.len() {
+            assert!(name[at].is_ascii_lowercase());
+            at += 1;
+        }
         slot += 1;
     }
 };
