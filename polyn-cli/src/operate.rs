@@ -96,10 +96,20 @@ pub(crate) async fn subscribe(
     }
     let mut messages = futures_util::stream::select_all(listening);
     // Once the server has the subscriptions, nothing published after this
-    // line is missed.
-    nats.flush()
-        .await
-        .map_err(|err| format!("cannot reach NATS to subscribe: {err}"))?;
+    // line is missed. A flush only writes them; a request nobody answers
+    // comes back ("no responders") after the server processed them.
+    let ping = format!("_POLYN.PING.{}", nats.new_inbox().replace('.', "_"));
+    let request =
+        polyn::async_nats::Request::new().timeout(Some(std::time::Duration::from_secs(5)));
+    match nats.send_request(ping, request).await {
+        Ok(_) => {}
+        Err(err)
+            if matches!(
+                err.kind(),
+                polyn::async_nats::RequestErrorKind::NoResponders
+            ) => {}
+        Err(err) => return Err(format!("cannot reach NATS to subscribe: {err}")),
+    }
     eprintln!("listening on {}", subjects.join(", "));
 
     let mut seen = 0;
